@@ -1,0 +1,1 @@
+//! closure kernel (work in progress).

@@ -1,0 +1,1 @@
+//! cubic kernel (work in progress).

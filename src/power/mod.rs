@@ -1,0 +1,1 @@
+//! power kernel (work in progress).
