@@ -1,0 +1,536 @@
+//! The f64 engine behind every public cubic solver.
+//!
+//! Everything is solved in `f64`; `f32` callers are widened on entry and
+//! rounded once on exit (29 extra bits make the f32 result accurate to about
+//! half an f32 ulp for all but pathologically conditioned roots).
+//!
+//! Plan of one solve (`a ≠ 0`, `d ≠ 0`, all finite):
+//! 1. Scale by powers of two only (exact): the leading coefficient into
+//!    [1, 2) and the variable `x = 2^k·t` so that the largest root is O(1).
+//!    Nothing below can then overflow, whatever the input magnitudes.
+//! 2. Decide the root count from the discriminant of the *scaled original*
+//!    coefficients (FMA-evaluated, with a rounding-error bound): a value
+//!    inside its error bound is treated as zero, i.e. a multiple root, so a
+//!    double root is never lost to a spurious complex pair.
+//! 3. One real root: Cardano with the cancellation-free sign choice, and for
+//!    `p > 0` the rewritten sum `-q / (A² + B² + p/3)` that avoids `A + B`
+//!    cancelling. Three real roots: trigonometric form for the root of
+//!    largest magnitude only (argument clamped into [-1, 1]), the other two
+//!    by backward deflation and a stable quadratic (product by Vieta).
+//!    Multiple root: the critical point (root of `p'`) plus a second-order
+//!    split `±sqrt(-2p/p'')`.
+//! 4. Polish every root with Newton steps on the scaled original polynomial,
+//!    each kept only if it lowers |p|, stopping once a step is below √ε.
+
+/// Floor of log2|x| for finite nonzero x (subnormals included).
+#[inline(always)]
+pub(crate) fn exponent(x: f64) -> i32 {
+    let bits = x.to_bits() & 0x7fff_ffff_ffff_ffff;
+    let e = (bits >> 52) as i32;
+    if e != 0 {
+        e - 1023
+    } else if bits == 0 {
+        // Zero never constrains a scaling choice; keep the arithmetic on it
+        // far from i32 overflow.
+        -1 << 20
+    } else {
+        -1011 - bits.leading_zeros() as i32
+    }
+}
+
+/// 2^n for n in the normal exponent range.
+#[inline(always)]
+fn pow2(n: i32) -> f64 {
+    debug_assert!((-1022..=1023).contains(&n));
+    f64::from_bits(((n + 1023) as u64) << 52)
+}
+
+/// x·2^n, exact unless the result over- or underflows.
+#[inline(always)]
+pub(crate) fn ldexp(x: f64, n: i32) -> f64 {
+    if (-1022..=1023).contains(&n) {
+        x * pow2(n)
+    } else {
+        ldexp_slow(x, n)
+    }
+}
+
+#[cold]
+fn ldexp_slow(mut x: f64, mut n: i32) -> f64 {
+    n = n.clamp(-3000, 3000);
+    while n > 1023 {
+        x *= pow2(1023);
+        n -= 1023;
+    }
+    while n < -1022 {
+        // Stay normal as long as possible so underflow rounds only once.
+        let step = (n + 1022).max(-1022);
+        x *= pow2(step);
+        n -= step;
+    }
+    x * pow2(n)
+}
+
+#[inline(always)]
+fn ceil_div(n: i32, d: i32) -> i32 {
+    n.div_euclid(d) + i32::from(n.rem_euclid(d) != 0)
+}
+
+/// Up to three real roots, not yet sorted; `n` valid.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Raw {
+    pub r: [f64; 3],
+    pub n: usize,
+}
+
+impl Raw {
+    const NONE: Raw = Raw { r: [0.0; 3], n: 0 };
+    #[inline(always)]
+    fn one(x: f64) -> Raw {
+        Raw {
+            r: [x, 0.0, 0.0],
+            n: 1,
+        }
+    }
+    #[inline(always)]
+    fn push(&mut self, x: f64) {
+        self.r[self.n] = x;
+        self.n += 1;
+    }
+    /// Sort the valid roots ascending (a three-element network).
+    #[inline(always)]
+    pub fn sorted(mut self) -> Raw {
+        let r = &mut self.r;
+        if self.n >= 2 && r[1] < r[0] {
+            r.swap(0, 1);
+        }
+        if self.n == 3 {
+            if r[2] < r[1] {
+                r.swap(1, 2);
+            }
+            if r[1] < r[0] {
+                r.swap(0, 1);
+            }
+        }
+        self
+    }
+}
+
+/// Result of the full solve: real roots plus, when there is exactly one real
+/// root, the complex pair `re ± i·im` (im > 0).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Full {
+    pub real: Raw,
+    pub pair: Option<(f64, f64)>,
+}
+
+/// The cubic a·t³ + b·t² + c·t + d with exactly representable (power-of-two
+/// scaled) coefficients; `k` is the variable scaling x = 2^k·t.
+#[derive(Clone, Copy)]
+struct Scaled {
+    a: f64,
+    b: f64,
+    c: f64,
+    d: f64,
+}
+
+impl Scaled {
+    #[inline(always)]
+    fn eval(&self, t: f64) -> f64 {
+        self.a
+            .mul_add(t, self.b)
+            .mul_add(t, self.c)
+            .mul_add(t, self.d)
+    }
+    #[inline(always)]
+    fn eval_d(&self, t: f64) -> (f64, f64) {
+        let p2 = self.a.mul_add(t, self.b);
+        let p1 = p2.mul_add(t, self.c);
+        let p0 = p1.mul_add(t, self.d);
+        // Horner's derivative: d/dt of the nested form.
+        let d1 = self.a.mul_add(t, p2);
+        let d0 = d1.mul_add(t, p1);
+        (p0, d0)
+    }
+
+    /// Newton steps kept only while they lower |p(t)|; an unguarded step
+    /// wanders off near a double root, where p' ≈ 0.
+    #[inline(always)]
+    fn polish(&self, t: f64) -> f64 {
+        let (mut f, mut df) = self.eval_d(t);
+        let mut t = t;
+        let mut i = 0;
+        while i < 6 && f != 0.0 && df != 0.0 {
+            let dt = f / df;
+            let tn = t - dt;
+            let (fnew, dfnew) = self.eval_d(tn);
+            // Not `<=`: equal residuals mean we are at rounding level already.
+            if !(fnew.abs() < f.abs()) {
+                break;
+            }
+            t = tn;
+            f = fnew;
+            df = dfnew;
+            // Quadratic convergence: after a step below √ε relative the next
+            // correction is below rounding; skip evaluating it.
+            if dt.abs() <= 1.5e-8 * t.abs() {
+                break;
+            }
+            i += 1;
+        }
+        t
+    }
+}
+
+/// Real roots of a·x² + b·x + c (any finite coefficients), with multiplicity.
+/// An identically zero polynomial reports no roots.
+pub(crate) fn quadratic(a: f64, b: f64, c: f64) -> Raw {
+    if a == 0.0 {
+        if b == 0.0 {
+            return Raw::NONE;
+        }
+        return Raw::one(-c / b);
+    }
+    if c == 0.0 {
+        let mut r = Raw::one(0.0);
+        // -b/a may overflow: then that root is not representable.
+        let x = -b / a;
+        if x.is_finite() {
+            r.push(if b == 0.0 { 0.0 } else { x });
+        }
+        return r.sorted();
+    }
+    // Scale so the leading coefficient is in [1, 2) and the larger root O(1).
+    let ea = exponent(a);
+    let k = (exponent(b) - ea).max(ceil_div(exponent(c) - ea, 2));
+    let a1 = ldexp(a, -ea);
+    let b1 = ldexp(b, -ea - k);
+    let c1 = ldexp(c, -ea - 2 * k);
+    // Kahan's discriminant: the product 4ac is split exactly with an FMA so
+    // the sign is right even when b² ≈ 4ac.
+    let w = 4.0 * a1 * c1;
+    let e = (4.0 * a1).mul_add(c1, -w);
+    let disc = b1.mul_add(b1, -w) - e;
+    if disc < 0.0 {
+        return Raw::NONE;
+    }
+    let s = disc.sqrt();
+    // q has no cancellation; the second root follows from the product c/a.
+    let q = -0.5 * (b1 + if b1 >= 0.0 { s } else { -s });
+    let mut r = Raw::NONE;
+    let x1 = ldexp(q / a1, k);
+    // c/q computed on unscaled values keeps a tiny second root from
+    // underflowing in the scaled variable.
+    let q_orig = ldexp(q, ea + k);
+    let x2 = c / q_orig;
+    if x1.is_finite() {
+        r.push(x1);
+    }
+    if disc == 0.0 {
+        r.push(x1);
+    } else {
+        r.push(x2);
+    }
+    r.sorted()
+}
+
+/// Discriminant of the (scaled) cubic and a bound on its rounding error.
+#[inline(always)]
+fn discriminant(s: &Scaled) -> (f64, f64) {
+    let (a, b, c, d) = (s.a, s.b, s.c, s.d);
+    let ad = a * d;
+    let bc = b * c;
+    let b3d = b * b * (b * d);
+    let ac3 = c * c * (a * c);
+    // Δ = b²c² + 18abcd − 4b³d − 4ac³ − 27a²d²
+    let t1 = bc * bc;
+    let t2 = 18.0 * ad * bc;
+    let t3 = 4.0 * (b3d + ac3);
+    let t4 = 27.0 * ad * ad;
+    let disc = (t1 + t2) - (t3 + t4);
+    let bound = (t1.abs() + t2.abs() + 4.0 * (b3d.abs() + ac3.abs()) + t4) * (16.0 * f64::EPSILON);
+    (disc, bound)
+}
+
+/// Real (and, on request, complex) roots of a·x³ + b·x² + c·x + d for finite
+/// coefficients.
+#[inline(always)]
+pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Full {
+    if a == 0.0 {
+        return Full {
+            real: quadratic(b, c, d),
+            pair: None,
+        };
+    }
+    if d == 0.0 {
+        // x·(a·x² + b·x + c): the zero root is exact.
+        let mut real = quadratic(a, b, c);
+        let pair = if want_pair && real.n == 0 {
+            quad_pair(a, b, c)
+        } else {
+            None
+        };
+        real.push(0.0);
+        return Full {
+            real: real.sorted(),
+            pair,
+        };
+    }
+    let ea = exponent(a);
+    let kb = exponent(b) - ea;
+    let kc = ceil_div(exponent(c) - ea, 2);
+    let kd = ceil_div(exponent(d) - ea, 3);
+    let k = kb.max(kc).max(kd);
+    if k > 1000 {
+        return huge_roots(a, b, c, d, kb, kc, kd, want_pair);
+    }
+    let s = Scaled {
+        a: ldexp(a, -ea),
+        b: ldexp(b, -ea - k),
+        c: ldexp(c, -ea - 2 * k),
+        d: ldexp(d, -ea - 3 * k),
+    };
+    let mut full = scaled_roots(&s, want_pair);
+    for x in &mut full.real.r[..full.real.n] {
+        *x = ldexp(*x, k);
+    }
+    if let Some((re, im)) = &mut full.pair {
+        *re = ldexp(*re, k);
+        *im = ldexp(*im, k);
+    }
+    // A root at the edge of the range may round to ±∞ after unscaling: then
+    // it is not representable and is dropped.
+    if full.real.r[..full.real.n].iter().any(|x| !x.is_finite()) {
+        let mut kept = Raw::NONE;
+        for &x in &full.real.r[..full.real.n] {
+            if x.is_finite() {
+                kept.push(x);
+            }
+        }
+        full.real = kept;
+    }
+    full.real = full.real.sorted();
+    full
+}
+
+/// Complex pair of a·x² + b·x + c when it has no real roots.
+pub(crate) fn quad_pair(a: f64, b: f64, c: f64) -> Option<(f64, f64)> {
+    let ea = exponent(a);
+    let k = (exponent(b) - ea).max(ceil_div(exponent(c) - ea, 2));
+    let a1 = ldexp(a, -ea);
+    let b1 = ldexp(b, -ea - k) / a1;
+    let c1 = ldexp(c, -ea - 2 * k) / a1;
+    let re = -0.5 * b1;
+    let im2 = (-re).mul_add(re, c1);
+    if im2 <= 0.0 {
+        return None;
+    }
+    Some((ldexp(re, k), ldexp(im2.sqrt(), k)))
+}
+
+/// Roots when some root magnitude reaches ~2^1000: the largest root group is
+/// solved from the leading terms, the rest from the truncated polynomial.
+#[cold]
+#[allow(clippy::too_many_arguments)]
+fn huge_roots(a: f64, b: f64, c: f64, d: f64, kb: i32, kc: i32, kd: i32, want: bool) -> Full {
+    let mut real = Raw::NONE;
+    let mut pair = None;
+    if kb >= kc && kb >= kd {
+        // One huge root ≈ −b/a (+ −c/b correction); the other two are the
+        // roots of b·x² + c·x + d, where a·x³ is negligible.
+        let big = ldexp(-(ldexp(b, -kb) / a), kb);
+        if big.is_finite() {
+            // Polish on the scaled polynomial around the big root.
+            let ea = exponent(a);
+            let s = Scaled {
+                a: ldexp(a, -ea),
+                b: ldexp(b, -ea - kb),
+                c: ldexp(c, -ea - 2 * kb),
+                d: ldexp(d, -ea - 3 * kb),
+            };
+            let t = s.polish(ldexp(big, -kb));
+            let x = ldexp(t, kb);
+            if x.is_finite() {
+                real.push(x);
+            }
+        }
+        let rest = quadratic(b, c, d);
+        for &x in &rest.r[..rest.n] {
+            real.push(x);
+        }
+        if want && rest.n == 0 {
+            pair = quad_pair(b, c, d);
+        }
+    } else if kc >= kd {
+        // Two roots ±sqrt(−c/a) beyond the range; the small one is −d/c.
+        real.push(-d / c);
+    }
+    Full {
+        real: real.sorted(),
+        pair,
+    }
+}
+
+/// Roots of the scaled cubic (all roots have |t| ≲ 4, a in [1, 2)).
+#[inline(always)]
+fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
+    let (disc, bound) = discriminant(s);
+    // Monic depressed form t = y − B/3: y³ + p·y + q.
+    let inv_a = 1.0 / s.a;
+    let bb = s.b * inv_a;
+    let cc = s.c * inv_a;
+    let dd = s.d * inv_a;
+    let b3 = bb * (1.0 / 3.0);
+    // p = C − B²/3, q = 2B³/27 − BC/3 + D = D − b3·(C − 2·b3²)
+    let p = (-bb).mul_add(b3, cc);
+    let q = (-b3).mul_add((-2.0 * b3).mul_add(b3, cc), dd);
+
+    if disc < -bound {
+        // One real root.
+        let h = 0.5 * q;
+        let p3 = p * (1.0 / 3.0);
+        let dc = h.mul_add(h, p3 * p3 * p3).max(0.0);
+        let sq = dc.sqrt();
+        // A = −sign(q)·cbrt(|q|/2 + sqrt(Δ)): a sum of like-signed terms.
+        let big = h.abs() + sq;
+        let u = big.cbrt();
+        let y = if u == 0.0 {
+            0.0
+        } else {
+            let ua = if h > 0.0 { -u } else { u };
+            let v = -p3 / ua;
+            if p >= 0.0 {
+                // A and B have opposite signs: use A + B = −q/(A² − AB + B²).
+                -q / ua.mul_add(ua, v.mul_add(v, p3))
+            } else {
+                ua + v
+            }
+        };
+        let t = s.polish(y - b3);
+        let mut real = Raw::one(t);
+        let pair = if want_pair {
+            Some(pair_from_real(s, t))
+        } else {
+            None
+        };
+        real.n = 1;
+        Full { real, pair }
+    } else if disc > bound {
+        // Three distinct real roots.
+        let m2 = (-p * (1.0 / 3.0)).max(0.0);
+        let m = m2.sqrt();
+        let mut y_big = if m == 0.0 {
+            0.0
+        } else {
+            // cos θ = (−q/2)/m³, clamped: rounding can push it just past ±1.
+            let ct = ((0.5 * q.abs()) / (m2 * m)).min(1.0);
+            2.0 * m * (ct.acos() * (1.0 / 3.0)).cos()
+        };
+        if q > 0.0 {
+            y_big = -y_big;
+        }
+        // Largest-magnitude root in t: whichever extreme y root is farther
+        // from the shift. Take y_big's t, then deflate backward.
+        let t_big = s.polish(y_big - b3);
+        let (t1, t2) = deflate(s, t_big, bb, cc, dd);
+        Full {
+            real: Raw {
+                r: [t_big, s.polish(t1), s.polish(t2)],
+                n: 3,
+            },
+            pair: None,
+        }
+    } else {
+        multiple_root(s, bb, dd)
+    }
+}
+
+/// The two remaining roots after removing the real root `t` of the monic
+/// cubic t³ + B t² + C t + D; picks forward or backward deflation, whichever
+/// has less cancellation. Returns (larger, smaller) magnitude.
+#[inline(always)]
+fn deflate_coeffs(t: f64, bb: f64, cc: f64, dd: f64) -> (f64, f64) {
+    if t == 0.0 {
+        // D = 0 was handled earlier; only reachable through rounding.
+        return (bb, cc);
+    }
+    // Remaining quadratic z² + e·z + f.
+    let f = -dd / t;
+    let e_fwd = bb + t;
+    let e_bwd = (f - cc) / t;
+    // Backward is exact-er when t dominates; forward when the others do.
+    let e = if (t * t) >= f.abs() { e_bwd } else { e_fwd };
+    (e, f)
+}
+
+#[inline(always)]
+fn deflate(s: &Scaled, t: f64, bb: f64, cc: f64, dd: f64) -> (f64, f64) {
+    let _ = s;
+    let (e, f) = deflate_coeffs(t, bb, cc, dd);
+    let disc = e.mul_add(e, -4.0 * f).max(0.0);
+    let sq = disc.sqrt();
+    let z1 = -0.5 * (e + if e >= 0.0 { sq } else { -sq });
+    let z2 = if z1 == 0.0 { 0.0 } else { f / z1 };
+    (z1, z2)
+}
+
+/// Complex pair (re, im) left after removing the single real root t.
+fn pair_from_real(s: &Scaled, t: f64) -> (f64, f64) {
+    let inv_a = 1.0 / s.a;
+    let (e, f) = deflate_coeffs(t, s.b * inv_a, s.c * inv_a, s.d * inv_a);
+    let re = -0.5 * e;
+    let im2 = (-re).mul_add(re, f).max(0.0);
+    (re, im2.sqrt())
+}
+
+/// Discriminant zero within rounding: a double (or triple) root.
+#[cold]
+fn multiple_root(s: &Scaled, bb: f64, dd: f64) -> Full {
+    // Critical points: roots of p'(t) = 3a t² + 2b t + c.
+    let crit = quadratic(3.0 * s.a, 2.0 * s.b, s.c);
+    let xd = match crit.n {
+        0 => -bb * (1.0 / 3.0),
+        1 => crit.r[0],
+        _ => {
+            let (f0, f1) = (s.eval(crit.r[0]), s.eval(crit.r[1]));
+            if f0.abs() <= f1.abs() {
+                crit.r[0]
+            } else {
+                crit.r[1]
+            }
+        }
+    };
+    let fd = s.eval(xd);
+    let pdd = 2.0 * (3.0 * s.a).mul_add(xd, s.b);
+    let mut real = Raw::NONE;
+    if pdd == 0.0 || crit.n < 2 || crit.r[0] == crit.r[1] {
+        // Triple root (or a near-triple cluster).
+        if fd == 0.0 {
+            real = Raw { r: [xd; 3], n: 3 };
+        } else {
+            let t = s.polish(xd + (-fd / s.a).cbrt());
+            real.push(t);
+            // Report the cluster's multiplicity, as documented.
+            real.push(t);
+            real.push(t);
+        }
+        return Full { real, pair: None };
+    }
+    let h2 = -2.0 * fd / pdd;
+    if h2 > 0.0 {
+        let h = h2.sqrt();
+        real.push(s.polish(xd - h));
+        real.push(s.polish(xd + h));
+    } else {
+        real.push(xd);
+        real.push(xd);
+    }
+    // Third root from the product of roots (relative-accurate even if small).
+    let third = if xd != 0.0 {
+        -dd / (xd * xd)
+    } else {
+        -bb - 2.0 * xd
+    };
+    real.push(s.polish(third));
+    Full { real, pair: None }
+}
