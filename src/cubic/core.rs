@@ -215,6 +215,17 @@ pub(crate) fn quadratic(a: f64, b: f64, c: f64) -> Raw {
         return Raw::NONE;
     }
     let s = disc.sqrt();
+    if b1 == 0.0 {
+        // ±sqrt(−c/a): keep the pair exactly symmetric.
+        let x = ldexp((0.5 * s / a1).abs(), k);
+        if !x.is_finite() {
+            return Raw::NONE;
+        }
+        return Raw {
+            r: [-x, x, 0.0],
+            n: 2,
+        };
+    }
     // q has no cancellation; the second root follows from the product c/a.
     let q = -0.5 * (b1 + if b1 >= 0.0 { s } else { -s });
     let mut r = Raw::NONE;
@@ -283,6 +294,15 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
     let k = kb.max(kc).max(kd);
     if k > 1000 {
         return huge_roots(a, b, c, d, kb, kc, kd, want_pair);
+    }
+    // Roots so widely spread that, with the largest scaled to O(1), a
+    // coefficient that still matters for the smallest would leave the normal
+    // range: solve each magnitude group in its own scale instead.
+    let lowest = (exponent(d) - ea - 3 * k)
+        .min(if c != 0.0 { exponent(c) - ea - 2 * k } else { 0 })
+        .min(if b != 0.0 { exponent(b) - ea - k } else { 0 });
+    if lowest < -960 {
+        return separated_roots([d, c, b, a], want_pair);
     }
     let s = Scaled {
         a: ldexp(a, -ea),
@@ -369,6 +389,112 @@ fn huge_roots(a: f64, b: f64, c: f64, d: f64, kb: i32, kc: i32, kd: i32, want: b
         real: real.sorted(),
         pair,
     }
+}
+
+/// Roots of a cubic whose roots fall into magnitude groups more than 2^80
+/// apart (`coef[i]` multiplies x^i; coef[0], coef[3] nonzero). Each Newton
+/// polygon group is the root set of the sub-polynomial of its edge, to
+/// relative accuracy 2^-80 below that of the sub-solve; groups closer than
+/// that are merged (at most a quadratic, since the spread is > 2^960).
+#[cold]
+fn separated_roots(coef: [f64; 4], want_pair: bool) -> Full {
+    let e: [i32; 4] = [
+        exponent(coef[0]),
+        exponent(coef[1]),
+        exponent(coef[2]),
+        exponent(coef[3]),
+    ];
+    // Walk the Newton polygon from the leading term down: (hi, lo, slope).
+    let mut groups: [(usize, usize, f64); 3] = [(0, 0, 0.0); 3];
+    let mut ng = 0;
+    let mut i = 3;
+    while i > 0 {
+        let mut best_j = i - 1;
+        let mut best_s = f64::NEG_INFINITY;
+        for j in (0..i).rev() {
+            if coef[j] == 0.0 {
+                continue;
+            }
+            let s = f64::from(e[j] - e[i]) / (i - j) as f64;
+            // `>=` while walking down: ties take the longer edge.
+            if s >= best_s {
+                best_s = s;
+                best_j = j;
+            }
+        }
+        groups[ng] = (i, best_j, best_s);
+        ng += 1;
+        i = best_j;
+    }
+    // Merge neighbouring groups whose magnitudes are within 2^80.
+    let mut merged: [(usize, usize); 3] = [(0, 0); 3];
+    let mut nm = 0;
+    let mut g = 0;
+    while g < ng {
+        let (hi, mut lo, mut s) = groups[g];
+        while g + 1 < ng && s - groups[g + 1].2 < 80.0 {
+            lo = groups[g + 1].1;
+            s = groups[g + 1].2;
+            g += 1;
+        }
+        merged[nm] = (hi, lo);
+        nm += 1;
+        g += 1;
+    }
+    let mut real = Raw::NONE;
+    let mut pair = None;
+    for &(hi, lo) in &merged[..nm] {
+        match hi - lo {
+            1 => {
+                let x = -coef[lo] / coef[hi];
+                if x.is_finite() {
+                    real.push(x);
+                }
+            }
+            2 => {
+                let q = quadratic(coef[hi], coef[hi - 1], coef[lo]);
+                for &x in &q.r[..q.n] {
+                    real.push(x);
+                }
+                if want_pair && q.n == 0 {
+                    pair = quad_pair(coef[hi], coef[hi - 1], coef[lo]);
+                }
+            }
+            _ => {
+                // Cannot happen for a spread above 2^160; solve directly.
+                let f = cubic_full_unseparated(coef[3], coef[2], coef[1], coef[0], want_pair);
+                return f;
+            }
+        }
+    }
+    Full {
+        real: real.sorted(),
+        pair,
+    }
+}
+
+#[cold]
+fn cubic_full_unseparated(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Full {
+    let ea = exponent(a);
+    let k = (exponent(b) - ea)
+        .max(ceil_div(exponent(c) - ea, 2))
+        .max(ceil_div(exponent(d) - ea, 3));
+    let s = Scaled {
+        a: ldexp(a, -ea),
+        b: ldexp(b, -ea - k),
+        c: ldexp(c, -ea - 2 * k),
+        d: ldexp(d, -ea - 3 * k),
+    };
+    let mut full = scaled_roots(&s, want_pair);
+    for x in &mut full.real.r[..full.real.n] {
+        *x = ldexp(*x, k);
+    }
+    if let Some((re, im)) = &mut full.pair {
+        *re = ldexp(*re, k);
+        *im = ldexp(*im, k);
+    }
+    full.real = full.real.sorted();
+    full
 }
 
 /// Roots of the scaled cubic (all roots have |t| ≲ 4, a in [1, 2)).
@@ -516,8 +642,14 @@ fn multiple_root(s: &Scaled, bb: f64, dd: f64) -> Full {
         }
         return Full { real, pair: None };
     }
+    // |p(x_d)| within its rounding error of zero: an exact double root as
+    // far as the data can tell, so do not split it by noise.
+    let ax = xd.abs();
+    let fd_err = 4.0
+        * f64::EPSILON
+        * (((s.a.abs() * ax + s.b.abs()) * ax + s.c.abs()) * ax + s.d.abs());
     let h2 = -2.0 * fd / pdd;
-    if h2 > 0.0 {
+    if fd.abs() > fd_err && h2 > 0.0 {
         let h = h2.sqrt();
         real.push(s.polish(xd - h));
         real.push(s.polish(xd + h));

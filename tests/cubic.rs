@@ -1,0 +1,966 @@
+//! Property and regression tests for `numkit::cubic`.
+//!
+//! The reference is exact: every f64 is a dyadic rational m·2^e, so the
+//! polynomial's value at any dyadic point, and its discriminant, are computed
+//! exactly with big integers (`Dy` below). A returned root x̂ is proven to be
+//! within δ of a true root of the *actual* (rounded) polynomial by an exact
+//! sign change of p on [x̂ − δ, x̂ + δ]; δ = C·κ·ε·|x̂| = C·ε·Σ|coef_i x̂^i| / |p'(x̂)|.
+//!
+//! Long sweeps are `#[ignore]`d; run them with
+//! `cargo test --release --test cubic -- --ignored --nocapture`.
+
+use num_bigint::BigInt;
+use num_complex::Complex;
+use num_traits::{Float, Signed, ToPrimitive, Zero};
+use numkit::cubic::{
+    cubic_y_root, cubic_y_root_array_into, cubic_y_root_into, cubic_y_root_principal,
+    cubic_y_root_principal_into, solve_cubic, solve_cubic_array, solve_cubic_complex,
+    solve_cubic_into, solve_depressed, try_solve_cubic, Roots,
+};
+use numkit::Error;
+use proptest::prelude::*;
+
+/// The accuracy constant claimed in the module docs: |x̂ − x| ≤ C·κ·ε·|x|.
+const C: f64 = 4.0;
+
+// ---------------------------------------------------------------- exact dyadic
+
+/// Exact dyadic rational m·2^e.
+#[derive(Clone, Debug)]
+struct Dy {
+    m: BigInt,
+    e: i64,
+}
+
+impl Dy {
+    fn zero() -> Dy {
+        Dy {
+            m: BigInt::zero(),
+            e: 0,
+        }
+    }
+    fn from_f64(x: f64) -> Dy {
+        assert!(x.is_finite());
+        if x == 0.0 {
+            return Dy::zero();
+        }
+        let (mant, exp, sign) = Float::integer_decode(x);
+        Dy {
+            m: BigInt::from(mant) * i64::from(sign),
+            e: i64::from(exp),
+        }
+    }
+    fn add(&self, o: &Dy) -> Dy {
+        if self.m.is_zero() {
+            return o.clone();
+        }
+        if o.m.is_zero() {
+            return self.clone();
+        }
+        let e = self.e.min(o.e);
+        Dy {
+            m: (&self.m << (self.e - e) as usize) + (&o.m << (o.e - e) as usize),
+            e,
+        }
+    }
+    fn sub(&self, o: &Dy) -> Dy {
+        self.add(&o.neg())
+    }
+    fn neg(&self) -> Dy {
+        Dy {
+            m: -&self.m,
+            e: self.e,
+        }
+    }
+    fn abs(&self) -> Dy {
+        Dy {
+            m: self.m.abs(),
+            e: self.e,
+        }
+    }
+    fn mul(&self, o: &Dy) -> Dy {
+        Dy {
+            m: &self.m * &o.m,
+            e: self.e + o.e,
+        }
+    }
+    fn scale(&self, k: i64) -> Dy {
+        Dy {
+            m: self.m.clone() * k,
+            e: self.e,
+        }
+    }
+    fn half(&self) -> Dy {
+        Dy {
+            m: self.m.clone(),
+            e: self.e - 1,
+        }
+    }
+    fn sign(&self) -> i32 {
+        if self.m.is_zero() {
+            0
+        } else if self.m.is_positive() {
+            1
+        } else {
+            -1
+        }
+    }
+    /// (mantissa, exponent) with value ≈ mantissa·2^exponent, mantissa a
+    /// 64-bit-accurate f64: usable beyond the f64 range.
+    fn parts(&self) -> (f64, i64) {
+        if self.m.is_zero() {
+            return (0.0, 0);
+        }
+        let bits = self.m.bits() as i64;
+        let shift = (bits - 64).max(0);
+        let m = (&self.m >> shift as usize).to_f64().unwrap();
+        (m, self.e + shift)
+    }
+    fn to_f64(&self) -> f64 {
+        let (m, e) = self.parts();
+        ldexp(m, e)
+    }
+}
+
+fn ldexp(mut x: f64, mut e: i64) -> f64 {
+    while e > 1000 {
+        x *= 2f64.powi(1000);
+        e -= 1000;
+        if x.is_infinite() {
+            return x;
+        }
+    }
+    while e < -1000 {
+        x *= 2f64.powi(-1000);
+        e += 1000;
+        if x == 0.0 {
+            return x;
+        }
+    }
+    x * 2f64.powi(e as i32)
+}
+
+/// a/b for dyadics, as an f64 (approximate; both may be far outside f64).
+fn ratio(a: &Dy, b: &Dy) -> f64 {
+    let (ma, ea) = a.parts();
+    let (mb, eb) = b.parts();
+    if mb == 0.0 {
+        return f64::INFINITY;
+    }
+    ldexp(ma / mb, ea - eb)
+}
+
+/// Exact cubic with f64 coefficients.
+struct Poly {
+    c: [Dy; 4], // a, b, c, d
+}
+
+impl Poly {
+    fn new(a: f64, b: f64, c: f64, d: f64) -> Poly {
+        Poly {
+            c: [
+                Dy::from_f64(a),
+                Dy::from_f64(b),
+                Dy::from_f64(c),
+                Dy::from_f64(d),
+            ],
+        }
+    }
+    fn eval(&self, x: &Dy) -> Dy {
+        let [a, b, c, d] = &self.c;
+        a.mul(x).add(b).mul(x).add(c).mul(x).add(d)
+    }
+    fn deriv(&self, x: &Dy) -> Dy {
+        let [a, b, c, _] = &self.c;
+        a.scale(3).mul(x).add(&b.scale(2)).mul(x).add(c)
+    }
+    fn abs_terms(&self, x: &Dy) -> Dy {
+        let ax = x.abs();
+        let [a, b, c, d] = &self.c;
+        a.abs()
+            .mul(&ax)
+            .add(&b.abs())
+            .mul(&ax)
+            .add(&c.abs())
+            .mul(&ax)
+            .add(&d.abs())
+    }
+    /// (Δ, Σ|terms of Δ|): Δ = b²c² + 18abcd − 4b³d − 4ac³ − 27a²d².
+    fn discriminant(&self) -> (Dy, Dy) {
+        let [a, b, c, d] = &self.c;
+        let t = [
+            b.mul(b).mul(c).mul(c),
+            a.mul(b).mul(c).mul(d).scale(18),
+            b.mul(b).mul(b).mul(d).scale(-4),
+            a.mul(c).mul(c).mul(c).scale(-4),
+            a.mul(a).mul(d).mul(d).scale(-27),
+        ];
+        let mut s = Dy::zero();
+        let mut abs = Dy::zero();
+        for x in &t {
+            s = s.add(x);
+            abs = abs.add(&x.abs());
+        }
+        (s, abs)
+    }
+    /// δ(x̂) = C·ε·Σ|coef_i x̂^i| / |p'(x̂)| as a dyadic (∞ → None).
+    fn delta(&self, x: f64, eps: f64, cst: f64) -> Option<Dy> {
+        let xd = Dy::from_f64(x);
+        let r = ratio(&self.abs_terms(&xd), &self.deriv(&xd).abs());
+        // Roots in the subnormal range are only representable to the
+        // subnormal spacing 2^-1074.
+        let d = cst * eps * r + cst * f64::from_bits(1);
+        if d.is_finite() {
+            Some(Dy::from_f64(d))
+        } else {
+            None
+        }
+    }
+    /// True iff p changes sign (or vanishes) on [x − δ, x + δ], exactly.
+    fn brackets(&self, x: f64, delta: &Dy) -> bool {
+        let xd = Dy::from_f64(x);
+        let lo = self.eval(&xd.sub(delta)).sign();
+        let hi = self.eval(&xd.add(delta)).sign();
+        lo * hi <= 0
+    }
+    /// The true root bracketed by [x − δ, x + δ], bisected to ~2^-90 relative.
+    fn refine(&self, x: f64, delta: &Dy) -> Dy {
+        let xd = Dy::from_f64(x);
+        let mut lo = xd.sub(delta);
+        let mut hi = xd.add(delta);
+        let slo = self.eval(&lo).sign();
+        if slo == 0 {
+            return lo;
+        }
+        for _ in 0..200 {
+            let mid = lo.add(&hi).half();
+            let s = self.eval(&mid).sign();
+            if s == 0 {
+                return mid;
+            }
+            let scale = mid.abs();
+            if s == slo {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+            let w = hi.sub(&lo).abs();
+            if !scale.m.is_zero() && ratio(&w, &scale) < 2f64.powi(-90) {
+                break;
+            }
+        }
+        lo.add(&hi).half()
+    }
+}
+
+/// Verify a real solve against the exact polynomial: count agrees with the
+/// exact discriminant (up to the documented rounding band), every root is
+/// bracketed within C·κ·ε, and distinct roots are not one root counted twice.
+fn check_cubic(a: f64, b: f64, c: f64, d: f64, roots: &[f64], eps: f64) -> Result<(), String> {
+    let p = Poly::new(a, b, c, d);
+    let ctx = || format!("a={a:e} b={b:e} c={c:e} d={d:e} roots={roots:?}");
+    if roots.iter().any(|x| !x.is_finite()) {
+        return Err(format!("non-finite root: {}", ctx()));
+    }
+    if roots.windows(2).any(|w| w[0] > w[1]) {
+        return Err(format!("not ascending: {}", ctx()));
+    }
+    let (disc, disc_abs) = p.discriminant();
+    // The documented band: |Δ| ≤ 16ε·Σ|terms| (f64 ε, as computed in f64).
+    let in_band = ratio(&disc.abs(), &disc_abs) <= 16.0 * f64::EPSILON * 1.01;
+    let expected = match disc.sign() {
+        1 => 3,
+        -1 => 1,
+        _ => 3,
+    };
+    // A root may exceed f64::MAX (not representable, so not returned):
+    // skip the count when the root bound 2·max|coef_i/a|^(1/(3−i)) is near
+    // overflow.
+    let (la, lb, lc, ld) = (a.abs().log2(), b.abs().log2(), c.abs().log2(), d.abs().log2());
+    let near_overflow = (lb - la).max((lc - la) / 2.0).max((ld - la) / 3.0) > 1020.0;
+    if roots.len() != expected
+        && !(in_band && (roots.len() == 1 || roots.len() == 3))
+        && !(near_overflow && roots.len() < expected)
+    {
+        return Err(format!(
+            "root count {} but exact Δ sign {}: {}",
+            roots.len(),
+            disc.sign(),
+            ctx()
+        ));
+    }
+    let mut intervals = Vec::new();
+    for &x in roots {
+        match p.delta(x, eps, C) {
+            Some(delta) => {
+                if !p.brackets(x, &delta) {
+                    return Err(format!(
+                        "root {x:e} not within C·κ·ε (δ={:e}): {}",
+                        delta.to_f64(),
+                        ctx()
+                    ));
+                }
+                intervals.push((Dy::from_f64(x).sub(&delta), Dy::from_f64(x).add(&delta)));
+            }
+            None => intervals.push((Dy::from_f64(x), Dy::from_f64(x))), // κ = ∞: p'(x̂) = 0
+        }
+    }
+    // Disjoint brackets for a claimed 3 distinct roots (Δ > 0, outside band):
+    // then each holds its own root.
+    if disc.sign() > 0 && !in_band && roots.len() == 3 {
+        for w in intervals.windows(2) {
+            if w[0].1.sub(&w[1].0).sign() >= 0 {
+                // Overlap: the pair must then straddle two roots, i.e. the
+                // outer ends have the same sign (an even number inside).
+                let s_lo = p.eval(&w[0].0).sign();
+                let s_hi = p.eval(&w[1].1).sign();
+                if s_lo * s_hi < 0 {
+                    return Err(format!("two reported roots share one true root: {}", ctx()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Worst error of the roots in units of κ·ε (exact reference); None if a
+/// root has infinite κ.
+fn error_in_kappa_eps(a: f64, b: f64, c: f64, d: f64, roots: &[f64], eps: f64) -> f64 {
+    let p = Poly::new(a, b, c, d);
+    let mut worst: f64 = 0.0;
+    for &x in roots {
+        let Some(delta) = p.delta(x, eps, 64.0) else {
+            continue;
+        };
+        if !p.brackets(x, &delta) {
+            return f64::INFINITY;
+        }
+        let r = p.refine(x, &delta);
+        let err = Dy::from_f64(x).sub(&r).abs();
+        let xd = Dy::from_f64(x);
+        let kappa_eps_x = ratio(&p.abs_terms(&xd), &p.deriv(&xd).abs()) * eps;
+        if kappa_eps_x > 0.0 {
+            worst = worst.max(err.to_f64() / kappa_eps_x);
+        }
+    }
+    worst
+}
+
+// ---------------------------------------------------------------- strategies
+
+/// Small integer times a power of two: exact discriminants, varied scales.
+fn dyadic(bits: u32, emin: i32, emax: i32) -> impl Strategy<Value = f64> {
+    let m = 1i64 << bits;
+    (-m..=m, emin..=emax).prop_map(|(m, e)| m as f64 * 2f64.powi(e))
+}
+
+fn nonzero_dyadic(bits: u32, emin: i32, emax: i32) -> impl Strategy<Value = f64> {
+    dyadic(bits, emin, emax).prop_filter("nonzero", |x| *x != 0.0)
+}
+
+/// Log-uniform magnitudes with random sign, 10^lo .. 10^hi.
+fn log_uniform(lo: f64, hi: f64) -> impl Strategy<Value = f64> {
+    (lo..hi, any::<bool>()).prop_map(|(e, neg)| {
+        let x = 10f64.powf(e);
+        if neg {
+            -x
+        } else {
+            x
+        }
+    })
+}
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Expand (x − r1)(x − r2)(x − r3)·a in f64 (rounded unless the roots are
+/// small dyadics).
+fn from_roots(a: f64, r: [f64; 3]) -> (f64, f64, f64, f64) {
+    let s1 = r[0] + r[1] + r[2];
+    let s2 = r[0] * r[1] + r[0] * r[2] + r[1] * r[2];
+    let s3 = r[0] * r[1] * r[2];
+    (a, -a * s1, a * s2, -a * s3)
+}
+
+// ---------------------------------------------------------------- properties
+
+proptest! {
+    #![proptest_config(config(1500))]
+
+    /// Random small-integer·2^k coefficients: exact count, C·κ·ε accuracy,
+    /// residual small relative to the term magnitudes.
+    #[test]
+    fn random_dyadic_coefficients(
+        a in nonzero_dyadic(12, -30, 30),
+        b in dyadic(12, -30, 30),
+        c in dyadic(12, -30, 30),
+        d in dyadic(12, -30, 30),
+    ) {
+        let r = solve_cubic(a, b, c, d);
+        prop_assert!(check_cubic(a, b, c, d, &r, f64::EPSILON).is_ok(),
+            "{}", check_cubic(a, b, c, d, &r, f64::EPSILON).unwrap_err());
+        // Residual relative to Σ|terms| (exact evaluation of p at x̂).
+        let p = Poly::new(a, b, c, d);
+        for &x in r.iter() {
+            let xd = Dy::from_f64(x);
+            let rel = ratio(&p.eval(&xd).abs(), &p.abs_terms(&xd));
+            prop_assert!(rel <= 8.0 * f64::EPSILON, "residual {rel:e} at {x} for {a} {b} {c} {d}");
+        }
+    }
+
+    /// Same with magnitudes spread over the whole f64 range.
+    #[test]
+    fn random_coefficients_extreme_scales(
+        a in nonzero_dyadic(20, -900, 900),
+        b in dyadic(20, -900, 900),
+        c in dyadic(20, -900, 900),
+        d in dyadic(20, -900, 900),
+    ) {
+        let r = solve_cubic(a, b, c, d);
+        prop_assert!(check_cubic(a, b, c, d, &r, f64::EPSILON).is_ok(),
+            "{}", check_cubic(a, b, c, d, &r, f64::EPSILON).unwrap_err());
+    }
+
+    /// Roots chosen as small dyadics make the coefficients exact: the roots
+    /// come back (repeated ones too) at a common scale from 2^-300 to 2^300.
+    #[test]
+    fn chosen_dyadic_roots_come_back(
+        m in prop::array::uniform3(-64i64..=64),
+        lead in nonzero_dyadic(6, -4, 4),
+        scale in -300i32..=300,
+    ) {
+        let s = 2f64.powi(scale);
+        let mut r = [m[0] as f64 * s, m[1] as f64 * s, m[2] as f64 * s];
+        r.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        let (a, b, c, d) = from_roots(lead, r);
+        let got = solve_cubic(a, b, c, d);
+        prop_assert_eq!(got.len(), 3, "{:?} for roots {:?}", got, r);
+        for (g, want) in got.iter().zip(r) {
+            let mult = r.iter().filter(|&&x| x == want).count();
+            // Simple roots: C·κ·ε via the exact bracket check below; multiple
+            // roots of exact coefficients come back to a few ulps as well.
+            let tol = match mult { 1 => 0.0, _ => 8.0 * f64::EPSILON * want.abs() };
+            if mult > 1 {
+                prop_assert!((g - want).abs() <= tol, "multiple root {} vs {} in {:?}", g, want, r);
+            }
+        }
+        prop_assert!(check_cubic(a, b, c, d, &got, f64::EPSILON).is_ok(),
+            "{}", check_cubic(a, b, c, d, &got, f64::EPSILON).unwrap_err());
+    }
+
+    /// Random f64 roots (widely separated magnitudes allowed): coefficients
+    /// are rounded, so the reference is the exact roots of the rounded
+    /// polynomial; all three must be found when the rounded cubic still has
+    /// three real roots.
+    #[test]
+    fn chosen_random_roots(
+        r0 in log_uniform(-150.0, 150.0),
+        r1 in log_uniform(-150.0, 150.0),
+        r2 in log_uniform(-150.0, 150.0),
+    ) {
+        let (a, b, c, d) = from_roots(1.0, [r0, r1, r2]);
+        prop_assume!(b.is_finite() && c.is_finite() && d.is_finite());
+        let got = solve_cubic(a, b, c, d);
+        prop_assert!(check_cubic(a, b, c, d, &got, f64::EPSILON).is_ok(),
+            "{}", check_cubic(a, b, c, d, &got, f64::EPSILON).unwrap_err());
+    }
+
+    /// f32: roots of the (exactly widened) f32 polynomial to C·κ·ε_f32.
+    #[test]
+    fn f32_random_coefficients(
+        a in nonzero_dyadic(8, -20, 20),
+        b in dyadic(8, -20, 20),
+        c in dyadic(8, -20, 20),
+        d in dyadic(8, -20, 20),
+    ) {
+        let (a, b, c, d) = (a as f32, b as f32, c as f32, d as f32);
+        let r = solve_cubic(a, b, c, d);
+        let r64: Vec<f64> = r.iter().map(|&x| f64::from(x)).collect();
+        let res = check_cubic(a.into(), b.into(), c.into(), d.into(), &r64, f64::from(f32::EPSILON));
+        prop_assert!(res.is_ok(), "{}", res.unwrap_err());
+    }
+
+    /// f32 roots from chosen small dyadic roots, repeated ones included.
+    #[test]
+    fn f32_chosen_roots(m in prop::array::uniform3(-16i32..=16), scale in -30i32..=30) {
+        let s = 2f32.powi(scale);
+        let mut r = [m[0] as f32 * s, m[1] as f32 * s, m[2] as f32 * s];
+        r.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        let b = -(r[0] + r[1] + r[2]);
+        let c = r[0] * r[1] + r[0] * r[2] + r[1] * r[2];
+        let d = -(r[0] * r[1] * r[2]);
+        let got = solve_cubic(1.0f32, b, c, d);
+        prop_assert_eq!(got.len(), 3);
+        for (g, w) in got.iter().zip(r) {
+            prop_assert!((g - w).abs() <= 4.0 * f32::EPSILON * w.abs(), "{:?} vs {:?}", got, r);
+        }
+    }
+
+    /// The simulation's form over the whole range: exact bracket check,
+    /// one root for x0 > 0, principal = middle root.
+    #[test]
+    fn y_root_all_scales(x0 in log_uniform(-300.0, 300.0), y0 in log_uniform(-300.0, 300.0)) {
+        let r = cubic_y_root(x0, y0);
+        let res = check_cubic(x0, 0.0, 1.5, -y0, &r, f64::EPSILON);
+        prop_assert!(res.is_ok(), "{}", res.unwrap_err());
+        if x0 > 0.0 {
+            prop_assert_eq!(r.len(), 1);
+        }
+        let p = cubic_y_root_principal(x0, y0);
+        prop_assert_eq!(p, if r.len() == 3 { r[1] } else { r[0] });
+    }
+
+    /// Moderate magnitudes, the simulation's regime, in f32 as well.
+    #[test]
+    fn y_root_moderate(x0 in log_uniform(-8.0, 8.0), y0 in log_uniform(-8.0, 8.0)) {
+        let r = cubic_y_root(x0, y0);
+        let res = check_cubic(x0, 0.0, 1.5, -y0, &r, f64::EPSILON);
+        prop_assert!(res.is_ok(), "{}", res.unwrap_err());
+        let (x32, y32) = (x0 as f32, y0 as f32);
+        let r32 = cubic_y_root(x32, y32);
+        let r64: Vec<f64> = r32.iter().map(|&x| f64::from(x)).collect();
+        let res = check_cubic(x32.into(), 0.0, 1.5, -f64::from(y32), &r64, f64::from(f32::EPSILON));
+        prop_assert!(res.is_ok(), "{}", res.unwrap_err());
+    }
+
+    /// Slow, obviously-correct reference: bisection on sign changes between
+    /// the critical points, plain f64 Horner; compared where the roots are
+    /// well separated.
+    #[test]
+    fn agrees_with_bisection(
+        a in nonzero_dyadic(10, -5, 5),
+        b in dyadic(10, -5, 5),
+        c in dyadic(10, -5, 5),
+        d in dyadic(10, -5, 5),
+    ) {
+        let want = bisection_roots(a, b, c, d);
+        let got = solve_cubic(a, b, c, d);
+        let sep = well_separated(&want, a, b, c, d);
+        prop_assume!(sep);
+        prop_assert_eq!(got.len(), want.len(), "{:?} vs {:?}", got, want);
+        for (g, w) in got.iter().zip(&want) {
+            prop_assert!((g - w).abs() <= 1e-9 * (1.0 + w.abs()), "{:?} vs {:?}", got, want);
+        }
+    }
+
+    /// Complex roots: exact conjugates, real roots with zero imaginary part,
+    /// real parts agree with `solve_cubic`, and Vieta's sum holds.
+    #[test]
+    fn complex_roots(
+        a in nonzero_dyadic(10, -10, 10),
+        b in dyadic(10, -10, 10),
+        c in dyadic(10, -10, 10),
+        d in dyadic(10, -10, 10),
+    ) {
+        let z = solve_cubic_complex(a, b, c, d);
+        let r = solve_cubic(a, b, c, d);
+        for (zi, &ri) in z.iter().zip(r.iter()) {
+            prop_assert_eq!(*zi, Complex::new(ri, 0.0));
+        }
+        if r.len() == 1 {
+            prop_assert_eq!(z[1], z[2].conj());
+            prop_assert!(z[2].im > 0.0);
+            let sum = z[0] + z[1] + z[2];
+            let scale = z.iter().map(|w| w.norm()).fold(0.0, f64::max);
+            prop_assert!((sum.re + b / a).abs() <= 1e-13 * scale.max((b / a).abs()), "{:?}", z);
+            // |p(z)| relative to Σ|terms| at the complex root.
+            let pz = ((z[2] * a + b) * z[2] + c) * z[2] + d;
+            let m = z[2].norm();
+            let terms = ((a.abs() * m + b.abs()) * m + c.abs()) * m + d.abs();
+            prop_assert!(pz.norm() <= 1e-13 * terms, "{:?} p={:?}", z, pz);
+        }
+    }
+
+    /// Finite input never yields NaN or ∞ (any scale, any sign, zeros).
+    #[test]
+    fn finite_in_finite_out(
+        a in prop_oneof![Just(0.0), log_uniform(-300.0, 300.0)],
+        b in prop_oneof![Just(0.0), log_uniform(-300.0, 300.0)],
+        c in prop_oneof![Just(0.0), log_uniform(-300.0, 300.0)],
+        d in prop_oneof![Just(0.0), log_uniform(-300.0, 300.0)],
+    ) {
+        let r = solve_cubic(a, b, c, d);
+        prop_assert!(r.iter().all(|x| x.is_finite()), "{:?}", r);
+        prop_assert!(r.windows(2).all(|w| w[0] <= w[1]));
+        let z = solve_cubic_complex(a, b, c, d);
+        prop_assert!(z.iter().all(|w| !w.re.is_nan() && !w.im.is_nan()) || (a == 0.0 && b == 0.0 && c == 0.0 && d == 0.0));
+    }
+}
+
+// ---------------------------------------------------------------- references
+
+/// Real roots by bisection on sign changes of plain f64 Horner, splitting at
+/// the critical points (which are computed naively; adequate where roots are
+/// well separated).
+fn bisection_roots(a: f64, b: f64, c: f64, d: f64) -> Vec<f64> {
+    let p = |x: f64| ((a * x + b) * x + c) * x + d;
+    let bound = 1.0 + [b, c, d].iter().map(|v| (v / a).abs()).fold(0.0, f64::max);
+    let mut pts = vec![-bound];
+    let (qa, qb, qc) = (3.0 * a, 2.0 * b, c);
+    let disc = qb * qb - 4.0 * qa * qc;
+    if disc > 0.0 {
+        let s = disc.sqrt();
+        let mut cr = [(-qb - s) / (2.0 * qa), (-qb + s) / (2.0 * qa)];
+        cr.sort_by(|x, y| x.partial_cmp(y).unwrap());
+        pts.extend(cr);
+    }
+    pts.push(bound);
+    let mut out = Vec::new();
+    for w in pts.windows(2) {
+        let (mut lo, mut hi) = (w[0], w[1]);
+        let (flo, fhi) = (p(lo), p(hi));
+        if flo == 0.0 {
+            out.push(lo);
+            continue;
+        }
+        if flo.signum() == fhi.signum() {
+            continue;
+        }
+        for _ in 0..200 {
+            let mid = 0.5 * (lo + hi);
+            if mid == lo || mid == hi {
+                break;
+            }
+            if p(mid).signum() == flo.signum() {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        out.push(0.5 * (lo + hi));
+    }
+    out.dedup();
+    out
+}
+
+/// Roots well separated: pairwise gaps at least 1e-3 of the scale and the
+/// exact discriminant far from zero.
+fn well_separated(r: &[f64], a: f64, b: f64, c: f64, d: f64) -> bool {
+    let (disc, abs) = Poly::new(a, b, c, d).discriminant();
+    if ratio(&disc.abs(), &abs) < 1e-6 {
+        return false;
+    }
+    let scale = r.iter().fold(1.0f64, |m, x| m.max(x.abs()));
+    r.windows(2).all(|w| (w[1] - w[0]) > 1e-3 * scale)
+}
+
+// ---------------------------------------------------------------- regressions
+
+/// The talk's solver was worst (4.2e-6 relative) where x0·y0² is small:
+/// u + v cancels. Here every root must be within C·κ·ε.
+#[test]
+fn regression_cancellation_region() {
+    for i in 0..400 {
+        let x0 = 10f64.powf(-6.0 + 6.0 * (i as f64) / 400.0);
+        for &y0 in &[1e-8, 1e-5, 1e-3, 0.01, 0.3, -0.02, -1e-6] {
+            let r = cubic_y_root(x0, y0);
+            assert_eq!(r.len(), 1);
+            check_cubic(x0, 0.0, 1.5, -y0, &r, f64::EPSILON).unwrap();
+            // κ ≈ 1 here, so the root must be within a few ulps.
+            let lin = y0 / 1.5;
+            assert!((r[0] - lin).abs() <= 1.1 * x0 * lin.abs().powi(3) / 1.5 + 2.0 * f64::EPSILON * lin.abs());
+        }
+    }
+}
+
+/// acos of an argument just outside [−1, 1] next to a double root gave NaN.
+/// −0.5y³ + 1.5y − 1 = −0.5(y − 1)²(y + 2), and neighbours a few ulps away.
+#[test]
+fn regression_acos_near_double_root() {
+    assert_eq!(&cubic_y_root(-0.5, 1.0)[..], &[-2.0, 1.0, 1.0]);
+    assert_eq!(&cubic_y_root(-0.5, -1.0)[..], &[-1.0, -1.0, 2.0]);
+    let mut y0 = 1.0f64;
+    let mut x0 = -0.5f64;
+    for _ in 0..64 {
+        y0 = y0.next_up();
+        x0 = x0.next_down();
+        for (x, y) in [(x0, 1.0), (-0.5, y0), (x0, y0), (-0.5, 2.0 - y0)] {
+            let r = cubic_y_root(x, y);
+            assert!(!r.is_empty() && r.iter().all(|v| v.is_finite()), "{x} {y} {r:?}");
+            check_cubic(x, 0.0, 1.5, -y, &r, f64::EPSILON).unwrap();
+            // The root near 1 (double or a close pair) is never dropped when
+            // the exact discriminant says it is real.
+            let (disc, _) = Poly::new(x, 0.0, 1.5, -y).discriminant();
+            if disc.sign() >= 0 {
+                assert_eq!(r.len(), 3, "{x} {y} {r:?}");
+            }
+            assert!(r.iter().any(|v| (v - 1.0).abs() < 1e-6) || disc.sign() < 0);
+        }
+    }
+    // Generic double roots scaled over many magnitudes (depressed form).
+    for e in -200..=200 {
+        let rr = 3.0 * 2f64.powi(e);
+        let (p, q) = (-3.0 * rr * rr, 2.0 * rr * rr * rr);
+        assert_eq!(&solve_depressed(p, q)[..], &[-2.0 * rr, rr, rr], "scale 2^{e}");
+    }
+}
+
+/// x0 = 1e-100 returned 0; 1e-200 and 1e300 returned NaN.
+#[test]
+fn regression_tiny_and_huge_x0() {
+    for x0 in [1e-100, 1e-200, 1e300, 1e-300, 1e-320, 5e-324, f64::MAX] {
+        let r = cubic_y_root(x0, 1.0);
+        assert_eq!(r.len(), 1, "{x0}");
+        check_cubic(x0, 0.0, 1.5, -1.0, &r, f64::EPSILON).unwrap();
+        if x0 < 1e-100 {
+            // y ≈ 2/3 − x0·(2/3)³/1.5: below half an ulp of 2/3.
+            assert_eq!(r[0], 2.0 / 3.0, "{x0}");
+        }
+    }
+    // 1e300·y³ ≈ 1 → y ≈ 1e-100.
+    let r = cubic_y_root(1e300, 1.0);
+    assert!((r[0] * 1e100 - 1.0).abs() < 1e-2 + 1e-15);
+}
+
+/// y0 = 0 with x0 < 0 gave −1.8e-16·c instead of exactly 0.
+#[test]
+fn regression_y0_zero_gives_exact_zero() {
+    for &x0 in &[-1e-300, -1e-10, -0.5, -1.5, -3.0, -1e10, -1e300] {
+        let r = cubic_y_root(x0, 0.0f64);
+        assert_eq!(r.len(), 3, "{x0}");
+        assert_eq!(r[1], 0.0);
+        assert_eq!(r[1].to_bits(), 0.0f64.to_bits(), "no -0.0");
+        let s = (-1.5 / x0).sqrt();
+        assert!((r[2] - s).abs() <= 2.0 * f64::EPSILON * s, "{x0}: {r:?}");
+        assert_eq!(r[0], -r[2]);
+        assert_eq!(cubic_y_root_principal(x0, 0.0), 0.0);
+    }
+    for &x0 in &[1e-300, 1.0, 1e300] {
+        assert_eq!(&cubic_y_root(x0, 0.0)[..], &[0.0]);
+    }
+}
+
+/// The `roots` crate returned a0/2 instead of cbrt(a0/2) at an exact double
+/// root. Every exact double root of y³ + py + q built from a dyadic r must
+/// come back exactly.
+#[test]
+fn regression_exact_double_roots() {
+    let mut checked = 0;
+    for m in 1..=62 {
+        for sgn in [1.0, -1.0] {
+            let r = sgn * m as f64 / 8.0;
+            // (y − r)²(y + 2r) = y³ − 3r²y + 2r³
+            let got = solve_depressed(-3.0 * r * r, 2.0 * r * r * r);
+            let mut want = [r, r, -2.0 * r];
+            want.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            assert_eq!(&got[..], &want, "r = {r}");
+            // General form with a shift: (x − s)²(x − t).
+            let (s, t) = (r, 1.0 - r);
+            let got = solve_cubic(1.0, -(2.0 * s + t), s * s + 2.0 * s * t, -s * s * t);
+            let mut want = [s, s, t];
+            want.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            if s != t {
+                assert_eq!(&got[..], &want, "s = {s}, t = {t}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 124);
+    // Triple roots.
+    for m in -20..=20 {
+        let r = m as f64 * 0.75;
+        let got = solve_cubic(2.0, -6.0 * r, 6.0 * r * r, -2.0 * r * r * r);
+        assert_eq!(&got[..], &[r, r, r]);
+    }
+}
+
+// ---------------------------------------------------------------- contracts
+
+#[test]
+fn non_finite_coefficients_give_no_roots() {
+    let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+    for pos in 0..4 {
+        for &v in &bad {
+            let mut c = [1.0, -6.0, 11.0, -6.0];
+            c[pos] = v;
+            assert!(solve_cubic(c[0], c[1], c[2], c[3]).is_empty());
+            assert!(solve_cubic(c[0] as f32, c[1] as f32, c[2] as f32, c[3] as f32).is_empty());
+            let z = solve_cubic_complex(c[0], c[1], c[2], c[3]);
+            assert!(z.iter().all(|w| w.re.is_nan() && w.im.is_nan()));
+            let name = ["a", "b", "c", "d"][pos];
+            assert_eq!(
+                try_solve_cubic(c[0], c[1], c[2], c[3]),
+                Err(Error::NonFinite { parameter: name })
+            );
+        }
+    }
+    for &v in &bad {
+        assert!(cubic_y_root(v, 1.0).is_empty());
+        assert!(cubic_y_root(1.0, v).is_empty());
+        assert!(cubic_y_root_principal(v, 1.0).is_nan());
+        assert!(solve_depressed(v, 1.0).is_empty());
+    }
+}
+
+#[test]
+fn degenerate_leading_coefficients() {
+    // Quadratic, linear, constant, zero polynomial.
+    assert_eq!(&solve_cubic(0.0, 1.0, -3.0, 2.0)[..], &[1.0, 2.0]);
+    assert_eq!(&solve_cubic(0.0, 1.0, -2.0, 1.0)[..], &[1.0, 1.0]);
+    assert!(solve_cubic(0.0, 1.0, 0.0, 1.0).is_empty());
+    assert_eq!(&solve_cubic(0.0, 0.0, 2.0, -1.0)[..], &[0.5]);
+    assert!(solve_cubic(0.0, 0.0, 0.0, 1.0).is_empty());
+    assert!(solve_cubic(0.0, 0.0, 0.0, 0.0).is_empty());
+    // Negligible a: the huge root overflows and is dropped; the quadratic's
+    // roots remain, and with a representable huge root all three come back.
+    assert_eq!(&solve_cubic(5e-324, 1.0, -3.0, 2.0)[..], &[1.0, 2.0]);
+    let r = solve_cubic(1e-300, 1.0, -3.0, 2.0);
+    assert_eq!(r.len(), 3);
+    assert!((r[0] + 1e300).abs() <= 1e285, "{r:?}");
+    assert_eq!(&r[1..], &[1.0, 2.0]);
+    // Two huge roots ±sqrt(1e300/5e-324) overflow; the small one survives.
+    let r = solve_cubic(5e-324, 0.0, -1e300, 0.5);
+    assert_eq!(&r[..], &[0.5e-300]);
+    // Complex with a = 0: the missing root is +∞.
+    let z = solve_cubic_complex(0.0, 1.0, 0.0, 1.0);
+    assert_eq!(z[0], z[1].conj());
+    assert_eq!(z[1], Complex::new(0.0, 1.0));
+    assert_eq!(z[2], Complex::new(f64::INFINITY, 0.0));
+    assert!(solve_cubic_complex(0.0, 0.0, 0.0, 0.0).iter().all(|w| w.re.is_nan()));
+}
+
+#[test]
+fn zero_roots_are_exact() {
+    // d = 0 ⇒ x = 0 exactly, whatever the rest.
+    for &(a, b, c) in &[(1.0, 3.0, 2.0), (1e-300, 1.0, 1.0), (1e-300, 1e300, 1e300), (3.0, 0.0, -1e-10), (1.0, 0.0, 0.0)] {
+        let r = solve_cubic(a, b, c, 0.0);
+        assert!(r.contains(&0.0), "{r:?}");
+        check_cubic(a, b, c, 0.0, &r, f64::EPSILON).unwrap();
+    }
+    assert_eq!(&solve_cubic(1.0, 0.0, 0.0, 0.0)[..], &[0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn batch_forms_match_single_calls() {
+    use ndarray::{Array1, Array2};
+    let n = 257;
+    let (mut a, mut b, mut c, mut d) = (vec![], vec![], vec![], vec![]);
+    let mut state = 12345u64;
+    let mut next = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 / (1u64 << 53) as f64) * 8.0 - 4.0
+    };
+    for _ in 0..n {
+        a.push(next());
+        b.push(next());
+        c.push(next());
+        d.push(next());
+    }
+    let mut out = vec![Roots::empty(); n];
+    solve_cubic_into(&a, &b, &c, &d, &mut out).unwrap();
+    let coeffs = Array2::from_shape_fn((n, 4), |(i, j)| [a[i], b[i], c[i], d[i]][j]);
+    let arr = solve_cubic_array(&coeffs).unwrap();
+    let mut y = vec![Roots::empty(); n];
+    cubic_y_root_into(&a, &d, &mut y).unwrap();
+    let mut yp = vec![0.0; n];
+    cubic_y_root_principal_into(&a, &d, &mut yp).unwrap();
+    let mut ya = Array1::zeros(n);
+    cubic_y_root_array_into(&Array1::from(a.clone()), &Array1::from(d.clone()), &mut ya).unwrap();
+    for i in 0..n {
+        assert_eq!(out[i], solve_cubic(a[i], b[i], c[i], d[i]));
+        assert_eq!(arr[i], out[i]);
+        assert_eq!(y[i], cubic_y_root(a[i], d[i]));
+        assert_eq!(yp[i], cubic_y_root_principal(a[i], d[i]));
+        assert_eq!(ya[i], yp[i]);
+    }
+    // Shape errors leave the output alone and say what was wrong.
+    let err = solve_cubic_into(&a[..3], &b[..3], &c[..2], &d[..3], &mut out[..3]).unwrap_err();
+    assert!(matches!(err, Error::ShapeMismatch { what: "c", .. }));
+    assert!(solve_cubic_array(&Array2::<f64>::zeros((2, 3))).is_err());
+    assert!(cubic_y_root_principal_into(&a[..2], &d[..3], &mut yp[..3]).is_err());
+}
+
+#[test]
+fn roots_type_is_small_copy_and_derefs() {
+    fn is_copy<T: Copy>() {}
+    is_copy::<Roots<f64>>();
+    assert!(std::mem::size_of::<Roots<f64>>() <= 32);
+    assert!(std::mem::size_of::<Roots<f32>>() <= 16);
+    let r = solve_cubic(1.0, -6.0, 11.0, -6.0);
+    let s: &[f64] = &r;
+    assert_eq!(s, &[1.0, 2.0, 3.0]);
+    assert_eq!(r.into_parts(), ([1.0, 2.0, 3.0], 3));
+}
+
+// ---------------------------------------------------------------- long sweeps
+
+/// Deterministic xorshift for the sweeps.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// 100k random inputs of the simulation's form (x0, y0 log-uniform over
+/// 10^±6 with random signs, as in the talk's measurement) against the exact
+/// reference; prints the worst error in units of κ·ε and the worst plain
+/// relative error. Run: `cargo test --release --test cubic -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn sweep_y_root_100k() {
+    let mut rng = Rng(0x9E3779B97F4A7C15);
+    let mut worst_k: f64 = 0.0;
+    let mut worst_rel: f64 = 0.0;
+    let mut worst_at = (0.0, 0.0);
+    for _ in 0..100_000 {
+        let sx = if rng.next() < 0.5 { -1.0 } else { 1.0 };
+        let sy = if rng.next() < 0.5 { -1.0 } else { 1.0 };
+        let x0 = sx * 10f64.powf(-6.0 + 12.0 * rng.next());
+        let y0 = sy * 10f64.powf(-6.0 + 12.0 * rng.next());
+        let r = cubic_y_root(x0, y0);
+        check_cubic(x0, 0.0, 1.5, -y0, &r, f64::EPSILON).unwrap();
+        let k = error_in_kappa_eps(x0, 0.0, 1.5, -y0, &r, f64::EPSILON);
+        if k > worst_k {
+            worst_k = k;
+            worst_at = (x0, y0);
+        }
+        let p = Poly::new(x0, 0.0, 1.5, -y0);
+        for &x in r.iter() {
+            if let Some(delta) = p.delta(x, f64::EPSILON, 64.0) {
+                let t = p.refine(x, &delta);
+                let rel = ratio(&Dy::from_f64(x).sub(&t).abs(), &t.abs());
+                worst_rel = worst_rel.max(rel);
+            }
+        }
+    }
+    println!("y-root sweep: worst error {worst_k:.3} κ·ε at {worst_at:?}; worst relative error {worst_rel:e}");
+    assert!(worst_k <= C);
+}
+
+/// 100k random general cubics (dyadic coefficients over 2^±40) against the
+/// exact reference, worst error in units of κ·ε.
+#[test]
+#[ignore]
+fn sweep_general_100k() {
+    let mut rng = Rng(0xD1B54A32D192ED03);
+    let mut worst: f64 = 0.0;
+    let mut worst_at = [0.0; 4];
+    for _ in 0..100_000 {
+        let mut c = [0.0f64; 4];
+        for v in c.iter_mut() {
+            let m = (rng.next() * 2.0 - 1.0) * (1u64 << 30) as f64;
+            *v = m.round() * 2f64.powi((rng.next() * 80.0 - 40.0) as i32);
+        }
+        if c[0] == 0.0 {
+            continue;
+        }
+        let r = solve_cubic(c[0], c[1], c[2], c[3]);
+        check_cubic(c[0], c[1], c[2], c[3], &r, f64::EPSILON).unwrap();
+        let k = error_in_kappa_eps(c[0], c[1], c[2], c[3], &r, f64::EPSILON);
+        if k > worst {
+            worst = k;
+            worst_at = c;
+        }
+    }
+    println!("general sweep: worst error {worst:.3} κ·ε at {worst_at:?}");
+    assert!(worst <= C);
+}
