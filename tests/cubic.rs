@@ -708,8 +708,9 @@ fn regression_tiny_and_huge_x0() {
         assert_eq!(r.len(), 1, "{x0}");
         check_cubic(x0, 0.0, 1.5, -1.0, &r, f64::EPSILON).unwrap();
         if x0 < 1e-100 {
-            // y ≈ 2/3 − x0·(2/3)³/1.5: below half an ulp of 2/3.
-            assert_eq!(r[0], 2.0 / 3.0, "{x0}");
+            // y ≈ 2/3 − x0·(2/3)³/1.5: the correction is far below an ulp,
+            // so y is 2/3 to within the C·κ·ε bound (κ ≈ 1).
+            assert!((r[0] - 2.0 / 3.0).abs() <= f64::EPSILON, "{x0}: {}", r[0]);
         }
     }
     // 1e300·y³ ≈ 1 → y ≈ 1e-100.

@@ -71,6 +71,39 @@ fn ldexp_slow(mut x: f64, mut n: i32) -> f64 {
     x * pow2(n)
 }
 
+
+/// a·b + c: one rounding where the target has hardware FMA, two otherwise.
+/// Without `target_feature = "fma"` (the x86-64 baseline) `f64::mul_add` is a
+/// slow library call, and nothing that uses this helper needs the single
+/// rounding for correctness (the error bounds assume two roundings).
+#[inline(always)]
+fn fma(a: f64, b: f64, c: f64) -> f64 {
+    if cfg!(target_feature = "fma") {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
+/// Error-free product: a·b = p + e exactly (barring over/underflow).
+#[inline(always)]
+fn two_prod(a: f64, b: f64) -> (f64, f64) {
+    let p = a * b;
+    if cfg!(target_feature = "fma") {
+        (p, a.mul_add(b, -p))
+    } else {
+        // Dekker/Veltkamp splitting into 26-bit halves.
+        let split = |x: f64| {
+            let c = 134_217_729.0 * x;
+            let hi = c - (c - x);
+            (hi, x - hi)
+        };
+        let (ah, al) = split(a);
+        let (bh, bl) = split(b);
+        (p, ((ah * bh - p) + ah * bl + al * bh) + al * bl)
+    }
+}
+
 #[inline(always)]
 fn ceil_div(n: i32, d: i32) -> i32 {
     n.div_euclid(d) + i32::from(n.rem_euclid(d) != 0)
@@ -137,19 +170,16 @@ struct Scaled {
 impl Scaled {
     #[inline(always)]
     fn eval(&self, t: f64) -> f64 {
-        self.a
-            .mul_add(t, self.b)
-            .mul_add(t, self.c)
-            .mul_add(t, self.d)
+        fma(fma(fma(self.a, t, self.b), t, self.c), t, self.d)
     }
     #[inline(always)]
     fn eval_d(&self, t: f64) -> (f64, f64) {
-        let p2 = self.a.mul_add(t, self.b);
-        let p1 = p2.mul_add(t, self.c);
-        let p0 = p1.mul_add(t, self.d);
+        let p2 = fma(self.a, t, self.b);
+        let p1 = fma(p2, t, self.c);
+        let p0 = fma(p1, t, self.d);
         // Horner's derivative: d/dt of the nested form.
-        let d1 = self.a.mul_add(t, p2);
-        let d0 = d1.mul_add(t, p1);
+        let d1 = fma(self.a, t, p2);
+        let d0 = fma(d1, t, p1);
         (p0, d0)
     }
 
@@ -208,9 +238,9 @@ pub(crate) fn quadratic(a: f64, b: f64, c: f64) -> Raw {
     let c1 = ldexp(c, -ea - 2 * k);
     // Kahan's discriminant: the product 4ac is split exactly with an FMA so
     // the sign is right even when b² ≈ 4ac.
-    let w = 4.0 * a1 * c1;
-    let e = (4.0 * a1).mul_add(c1, -w);
-    let disc = b1.mul_add(b1, -w) - e;
+    let (w, we) = two_prod(4.0 * a1, c1);
+    let (bb, be) = two_prod(b1, b1);
+    let disc = (bb - w) + (be - we);
     if disc < 0.0 {
         return Raw::NONE;
     }
@@ -341,7 +371,7 @@ pub(crate) fn quad_pair(a: f64, b: f64, c: f64) -> Option<(f64, f64)> {
     let b1 = ldexp(b, -ea - k) / a1;
     let c1 = ldexp(c, -ea - 2 * k) / a1;
     let re = -0.5 * b1;
-    let im2 = (-re).mul_add(re, c1);
+    let im2 = fma(-re, re, c1);
     if im2 <= 0.0 {
         return None;
     }
@@ -508,18 +538,18 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
     let dd = s.d * inv_a;
     let b3 = bb * (1.0 / 3.0);
     // p = C − B²/3, q = 2B³/27 − BC/3 + D = D − b3·(C − 2·b3²)
-    let p = (-bb).mul_add(b3, cc);
-    let q = (-b3).mul_add((-2.0 * b3).mul_add(b3, cc), dd);
+    let p = fma(-bb, b3, cc);
+    let q = fma(-b3, fma(-2.0 * b3, b3, cc), dd);
 
     if disc < -bound {
         // One real root.
         let h = 0.5 * q;
         let p3 = p * (1.0 / 3.0);
-        let dc = h.mul_add(h, p3 * p3 * p3).max(0.0);
+        let dc = fma(h, h, p3 * p3 * p3).max(0.0);
         let sq = dc.sqrt();
         // A = −sign(q)·cbrt(|q|/2 + sqrt(Δ)): a sum of like-signed terms.
         let big = h.abs() + sq;
-        let u = big.cbrt();
+        let u = cbrt(big);
         let y = if u == 0.0 {
             0.0
         } else {
@@ -527,7 +557,7 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
             let v = -p3 / ua;
             if p >= 0.0 {
                 // A and B have opposite signs: use A + B = −q/(A² − AB + B²).
-                -q / ua.mul_add(ua, v.mul_add(v, p3))
+                -q / fma(ua, ua, fma(v, v, p3))
             } else {
                 ua + v
             }
@@ -593,7 +623,7 @@ fn deflate_coeffs(t: f64, bb: f64, cc: f64, dd: f64) -> (f64, f64) {
 fn deflate(s: &Scaled, t: f64, bb: f64, cc: f64, dd: f64) -> (f64, f64) {
     let _ = s;
     let (e, f) = deflate_coeffs(t, bb, cc, dd);
-    let disc = e.mul_add(e, -4.0 * f).max(0.0);
+    let disc = fma(e, e, -4.0 * f).max(0.0);
     let sq = disc.sqrt();
     let z1 = -0.5 * (e + if e >= 0.0 { sq } else { -sq });
     let z2 = if z1 == 0.0 { 0.0 } else { f / z1 };
@@ -605,7 +635,7 @@ fn pair_from_real(s: &Scaled, t: f64) -> (f64, f64) {
     let inv_a = 1.0 / s.a;
     let (e, f) = deflate_coeffs(t, s.b * inv_a, s.c * inv_a, s.d * inv_a);
     let re = -0.5 * e;
-    let im2 = (-re).mul_add(re, f).max(0.0);
+    let im2 = fma(-re, re, f).max(0.0);
     (re, im2.sqrt())
 }
 
@@ -627,7 +657,7 @@ fn multiple_root(s: &Scaled, bb: f64, dd: f64) -> Full {
         }
     };
     let fd = s.eval(xd);
-    let pdd = 2.0 * (3.0 * s.a).mul_add(xd, s.b);
+    let pdd = 2.0 * fma(3.0 * s.a, xd, s.b);
     let mut real = Raw::NONE;
     if pdd == 0.0 || crit.n < 2 || crit.r[0] == crit.r[1] {
         // Triple root (or a near-triple cluster).
@@ -665,4 +695,24 @@ fn multiple_root(s: &Scaled, bb: f64, dd: f64) -> Full {
     };
     real.push(s.polish(third));
     Full { real, pair: None }
+}
+
+/// Cube root of a positive finite x to about 1e-11 relative: enough, since
+/// every root it feeds is Newton-polished on the cubic itself. (The library
+/// cbrt is correctly rounded and several times slower.)
+#[inline(always)]
+fn cbrt(x: f64) -> f64 {
+    if !(1e-290..=1e290).contains(&x) {
+        return x.cbrt();
+    }
+    // Dividing the bit pattern by 3 divides the exponent by 3 (log2 is
+    // piecewise linear in the bits); 682 = 2/3 of the bias restores it.
+    // Within 8% of the root.
+    let mut t = f64::from_bits(x.to_bits() / 3 + (682u64 << 52));
+    // Halley: t ← t·(t³ + 2x)/(2t³ + x), cubic convergence: 8% → 2e-4 → 1e-11.
+    for _ in 0..2 {
+        let t3 = t * t * t;
+        t *= (t3 + 2.0 * x) / (2.0 * t3 + x);
+    }
+    t
 }
