@@ -61,7 +61,7 @@ const N: usize = 1024;
 
 fn bench_y_form(cr: &mut Criterion) {
     let mut rng = Rng(0x2545F4914F6CDD1D);
-    let x0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0)).collect();
+    let x0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0).abs() * if std::env::var("NEG").is_ok() { -0.0001 } else { 1.0 }).collect();
     let y0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0)).collect();
     let three = (0..N).filter(|&i| cubic_y_root(x0[i], y0[i]).len() == 3).count();
     eprintln!("y-form inputs: {three} of {N} have three real roots");

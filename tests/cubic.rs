@@ -144,6 +144,9 @@ fn ldexp(mut x: f64, mut e: i64) -> f64 {
 fn ratio(a: &Dy, b: &Dy) -> f64 {
     let (ma, ea) = a.parts();
     let (mb, eb) = b.parts();
+    if ma == 0.0 {
+        return 0.0;
+    }
     if mb == 0.0 {
         return f64::INFINITY;
     }

@@ -130,20 +130,18 @@ impl Raw {
         self.r[self.n] = x;
         self.n += 1;
     }
-    /// Sort the valid roots ascending (a three-element network).
+    /// Sort the valid roots ascending (branch-free for three roots; the
+    /// comparisons are data-dependent and would mispredict).
     #[inline(always)]
     pub fn sorted(mut self) -> Raw {
         let r = &mut self.r;
-        if self.n >= 2 && r[1] < r[0] {
-            r.swap(0, 1);
-        }
         if self.n == 3 {
-            if r[2] < r[1] {
-                r.swap(1, 2);
-            }
-            if r[1] < r[0] {
-                r.swap(0, 1);
-            }
+            let (lo, hi) = (r[0].min(r[1]), r[0].max(r[1]));
+            let (mid, top) = (hi.min(r[2]), hi.max(r[2]));
+            let (bot, mid) = (lo.min(mid), lo.max(mid));
+            *r = [bot, mid, top];
+        } else if self.n == 2 && r[1] < r[0] {
+            r.swap(0, 1);
         }
         self
     }
@@ -183,14 +181,34 @@ impl Scaled {
         (p0, d0)
     }
 
-    /// Newton steps kept only while they lower |p(t)|; an unguarded step
-    /// wanders off near a double root, where p' ≈ 0.
+    /// One Newton step with a cheap guard, else guarded Newton.
+    ///
+    /// A step below 2^-30 relative is taken as is: from a start that close,
+    /// Newton contracts unless the root's condition number exceeds ~2^20,
+    /// and then the step is far inside the C·κ·ε error bound anyway. Larger
+    /// steps (a poor start, or a near-double root where p' ≈ 0) go through
+    /// [`Scaled::polish_guarded`], which keeps a step only if it lowers |p|.
     #[inline(always)]
     fn polish(&self, t: f64) -> f64 {
-        let (mut f, mut df) = self.eval_d(t);
-        let mut t = t;
+        let (f, df) = self.eval_d(t);
+        if f == 0.0 || df == 0.0 {
+            return t;
+        }
+        let dt = f / df;
+        let tn = t - dt;
+        if dt.abs() <= 9.313e-10 * tn.abs() {
+            return tn;
+        }
+        self.polish_guarded(t, f, df)
+    }
+
+    /// Newton steps kept only while they lower |p(t)|; an unguarded step
+    /// wanders off near a double root, where p' ≈ 0.
+    #[inline(never)]
+    fn polish_guarded(&self, t: f64, f: f64, df: f64) -> f64 {
+        let (mut t, mut f, mut df) = (t, f, df);
         let mut i = 0;
-        while i < 6 && f != 0.0 && df != 0.0 {
+        while i < 8 && f != 0.0 && df != 0.0 {
             let dt = f / df;
             let tn = t - dt;
             let (fnew, dfnew) = self.eval_d(tn);
@@ -554,12 +572,14 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
             0.0
         } else {
             let ua = if h > 0.0 { -u } else { u };
-            let v = -p3 / ua;
+            // y = A + B with B = −p3/A, written over one division.
+            let a2 = ua * ua;
             if p >= 0.0 {
-                // A and B have opposite signs: use A + B = −q/(A² − AB + B²).
-                -q / fma(ua, ua, fma(v, v, p3))
+                // A and B have opposite signs, so A + B would cancel; use
+                // A + B = −q/(A² − AB + B²) = −q·A²/(A⁴ + p3·A² + p3²).
+                (-q * a2) / fma(a2, a2, p3 * (a2 + p3))
             } else {
-                ua + v
+                (a2 - p3) / ua
             }
         };
         let t = s.polish(y - b3);
@@ -578,20 +598,47 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
         let mut y_big = if m == 0.0 {
             0.0
         } else {
-            // cos θ = (−q/2)/m³, clamped: rounding can push it just past ±1.
+            // cos θ = (|q|/2)/m³ (clamped: rounding can push it past 1) and
+            // the largest root is 2m·cos(θ/3). cos(acos(c)/3) is analytic in
+            // σ = (1 − c)/2 ∈ [0, 1/2]: a degree-6 fit (1e-7) then one Halley
+            // step replaces two slow libm calls (acos, cos).
             let ct = ((0.5 * q.abs()) / (m2 * m)).min(1.0);
-            2.0 * m * (ct.acos() * (1.0 / 3.0)).cos()
+            let sg = 0.5 - 0.5 * ct;
+            let mut g = -0.064_305_607_671_111_32;
+            for c in [
+                0.033_059_544_541_142_03,
+                -0.040_599_355_943_941_29,
+                -0.030_562_744_823_408_19,
+                -0.066_155_440_499_919_75,
+                -0.222_212_256_372_770_26,
+                0.999_999_948_932_149_6,
+            ] {
+                g = fma(g, sg, c);
+            }
+            let y = 2.0 * m * g;
+            // Root of y³ + p·y − |q| (the sign is restored below).
+            let f = fma(fma(y, y, p), y, -q.abs());
+            let f1 = fma(3.0 * y, y, p);
+            y - (2.0 * f * f1) / fma(2.0 * f1, f1, -6.0 * f * y)
         };
         if q > 0.0 {
             y_big = -y_big;
         }
-        // Largest-magnitude root in t: whichever extreme y root is farther
-        // from the shift. Take y_big's t, then deflate backward.
-        let t_big = s.polish(y_big - b3);
-        let (t1, t2) = deflate(s, t_big, bb, cc, dd);
+        // The other extreme y root: the larger of y² + y_big·y − q/y_big
+        // (sum −y_big, product −q/y_big), without cancellation.
+        let fy = -q / y_big;
+        let sq = fma(y_big, y_big, -4.0 * fy).max(0.0).sqrt();
+        let z1 = -0.5 * (y_big + if y_big >= 0.0 { sq } else { -sq });
+        // Anchor on the root of largest |t| = |y − b3| (one of the two
+        // extremes): it has no cancellation, so deflating by it in t is
+        // well-conditioned; the quadratic left gives the other two stably,
+        // the smaller through the product (relative accuracy even if tiny).
+        let (ta, tb) = (y_big - b3, z1 - b3);
+        let t0 = if ta.abs() >= tb.abs() { ta } else { tb };
+        let (t1, t2) = deflate(t0, bb, cc, dd);
         Full {
             real: Raw {
-                r: [t_big, s.polish(t1), s.polish(t2)],
+                r: [s.polish(t0), s.polish(t1), s.polish(t2)],
                 n: 3,
             },
             pair: None,
@@ -611,17 +658,19 @@ fn deflate_coeffs(t: f64, bb: f64, cc: f64, dd: f64) -> (f64, f64) {
         return (bb, cc);
     }
     // Remaining quadratic z² + e·z + f.
-    let f = -dd / t;
-    let e_fwd = bb + t;
-    let e_bwd = (f - cc) / t;
-    // Backward is exact-er when t dominates; forward when the others do.
-    let e = if (t * t) >= f.abs() { e_bwd } else { e_fwd };
+    let inv_t = 1.0 / t;
+    let f = -dd * inv_t;
+    // Backward deflation is exact-er when t dominates, forward otherwise.
+    let e = if (t * t) >= f.abs() {
+        (f - cc) * inv_t
+    } else {
+        bb + t
+    };
     (e, f)
 }
 
 #[inline(always)]
-fn deflate(s: &Scaled, t: f64, bb: f64, cc: f64, dd: f64) -> (f64, f64) {
-    let _ = s;
+fn deflate(t: f64, bb: f64, cc: f64, dd: f64) -> (f64, f64) {
     let (e, f) = deflate_coeffs(t, bb, cc, dd);
     let disc = fma(e, e, -4.0 * f).max(0.0);
     let sq = disc.sqrt();
