@@ -222,6 +222,9 @@ impl Poly {
     /// True iff p changes sign (or vanishes) on [x − δ, x + δ], exactly.
     fn brackets(&self, x: f64, delta: &Dy) -> bool {
         let xd = Dy::from_f64(x);
+        if self.eval(&xd).sign() == 0 {
+            return true; // an exact root (of any multiplicity)
+        }
         let lo = self.eval(&xd.sub(delta)).sign();
         let hi = self.eval(&xd.add(delta)).sign();
         lo * hi <= 0

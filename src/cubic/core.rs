@@ -183,9 +183,9 @@ impl Scaled {
 
     /// One Newton step with a cheap guard, else guarded Newton.
     ///
-    /// A step below 2^-30 relative is taken as is: from a start that close,
-    /// Newton contracts unless the root's condition number exceeds ~2^20,
-    /// and then the step is far inside the C·κ·ε error bound anyway. Larger
+    /// A step below 2^-27 relative is taken as is: from a start that close,
+    /// Newton contracts unless the root's condition number κ exceeds ~2^24,
+    /// and for such κ a step of that size is inside the 4·κ·ε bound anyway. Larger
     /// steps (a poor start, or a near-double root where p' ≈ 0) go through
     /// [`Scaled::polish_guarded`], which keeps a step only if it lowers |p|.
     #[inline(always)]
@@ -196,7 +196,7 @@ impl Scaled {
         }
         let dt = f / df;
         let tn = t - dt;
-        if dt.abs() <= 9.313e-10 * tn.abs() {
+        if dt.abs() <= 7.450_580_596_923_828e-9 * tn.abs() {
             return tn;
         }
         self.polish_guarded(t, f, df)
@@ -592,59 +592,82 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
         real.n = 1;
         Full { real, pair }
     } else if disc > bound {
-        // Three distinct real roots.
-        let m2 = (-p * (1.0 / 3.0)).max(0.0);
-        let m = m2.sqrt();
-        let mut y_big = if m == 0.0 {
-            0.0
-        } else {
-            // cos θ = (|q|/2)/m³ (clamped: rounding can push it past 1) and
-            // the largest root is 2m·cos(θ/3). cos(acos(c)/3) is analytic in
-            // σ = (1 − c)/2 ∈ [0, 1/2]: a degree-6 fit (1e-7) then one Halley
-            // step replaces two slow libm calls (acos, cos).
-            let ct = ((0.5 * q.abs()) / (m2 * m)).min(1.0);
-            let sg = 0.5 - 0.5 * ct;
-            let mut g = -0.064_305_607_671_111_32;
-            for c in [
-                0.033_059_544_541_142_03,
-                -0.040_599_355_943_941_29,
-                -0.030_562_744_823_408_19,
-                -0.066_155_440_499_919_75,
-                -0.222_212_256_372_770_26,
-                0.999_999_948_932_149_6,
-            ] {
-                g = fma(g, sg, c);
-            }
-            let y = 2.0 * m * g;
-            // Root of y³ + p·y − |q| (the sign is restored below).
-            let f = fma(fma(y, y, p), y, -q.abs());
-            let f1 = fma(3.0 * y, y, p);
-            y - (2.0 * f * f1) / fma(2.0 * f1, f1, -6.0 * f * y)
-        };
-        if q > 0.0 {
-            y_big = -y_big;
-        }
-        // The other extreme y root: the larger of y² + y_big·y − q/y_big
-        // (sum −y_big, product −q/y_big), without cancellation.
-        let fy = -q / y_big;
-        let sq = fma(y_big, y_big, -4.0 * fy).max(0.0).sqrt();
-        let z1 = -0.5 * (y_big + if y_big >= 0.0 { sq } else { -sq });
-        // Anchor on the root of largest |t| = |y − b3| (one of the two
-        // extremes): it has no cancellation, so deflating by it in t is
-        // well-conditioned; the quadratic left gives the other two stably,
-        // the smaller through the product (relative accuracy even if tiny).
-        let (ta, tb) = (y_big - b3, z1 - b3);
-        let t0 = if ta.abs() >= tb.abs() { ta } else { tb };
-        let (t1, t2) = deflate(t0, bb, cc, dd);
-        Full {
-            real: Raw {
-                r: [s.polish(t0), s.polish(t1), s.polish(t2)],
-                n: 3,
-            },
-            pair: None,
-        }
+        three_real(s, p, q, b3, bb, cc, dd)
     } else {
         multiple_root(s, bb, dd)
+    }
+}
+
+/// Three distinct real roots of t³ + B t² + C t + D = (y − b3 shift) with
+/// depressed y³ + p·y + q, p < 0.
+#[inline(always)]
+fn three_real(s: &Scaled, p: f64, q: f64, b3: f64, bb: f64, cc: f64, dd: f64) -> Full {
+    let m2 = (-p * (1.0 / 3.0)).max(0.0);
+    let m = m2.sqrt();
+    let qa = q.abs();
+    // Largest root Y of y³ + p·y − |q| (the sign of q is restored below):
+    // Y = 2m·cos(acos(c)/3) with c = (|q|/2)/m³, clamped because rounding
+    // can push it past 1. cos(acos(c)/3) is analytic in σ = (1 − c)/2 on
+    // [0, 1/2]: a degree-6 fit (1e-7) and one Halley step replace two slow
+    // libm calls (acos, cos).
+    let big_y = if m == 0.0 {
+        0.0
+    } else {
+        let ct = ((0.5 * qa) / (m2 * m)).min(1.0);
+        let sg = 0.5 - 0.5 * ct;
+        let mut g = -0.064_305_607_671_111_32;
+        for c in [
+            0.033_059_544_541_142_03,
+            -0.040_599_355_943_941_29,
+            -0.030_562_744_823_408_19,
+            -0.066_155_440_499_919_75,
+            -0.222_212_256_372_770_26,
+            0.999_999_948_932_149_6,
+        ] {
+            g = fma(g, sg, c);
+        }
+        let y = 2.0 * m * g;
+        let f = fma(fma(y, y, p), y, -qa);
+        let f1 = fma(3.0 * y, y, p);
+        y - (2.0 * f * f1) / fma(2.0 * f1, f1, -6.0 * f * y)
+    };
+    if big_y == 0.0 {
+        return multiple_root(s, bb, dd);
+    }
+    // The other two solve z² + Y·z + (Y² + p) = 0 (sum −Y, and the p
+    // coefficient gives the product): the larger without cancellation, the
+    // smaller from the product of all three roots, |q|/(Y·z1).
+    let sq = fma(-3.0 * big_y, big_y, -4.0 * p).max(0.0).sqrt();
+    let z1 = -0.5 * (big_y + sq);
+    let z2 = qa / (big_y * z1);
+    let sgn = if q > 0.0 { -1.0 } else { 1.0 };
+    let mut t = [sgn * big_y - b3, sgn * z1 - b3, sgn * z2 - b3];
+    if b3 != 0.0 {
+        // The shift can cancel. The smallest |t| is then recovered from the
+        // product of the roots; if even the middle one cancelled (two roots
+        // tiny next to the third), deflate by the largest instead.
+        let abs = [t[0].abs(), t[1].abs(), t[2].abs()];
+        let (lo, hi) = if abs[0] <= abs[1] { (0, 1) } else { (1, 0) };
+        let (lo, mid, top) = if abs[2] < abs[lo] {
+            (2, lo, hi)
+        } else if abs[2] < abs[hi] {
+            (lo, 2, hi)
+        } else {
+            (lo, hi, 2)
+        };
+        if abs[mid] < 9.5e-7 * (b3.abs() + m) {
+            let (t1, t2) = deflate(t[top], bb, cc, dd);
+            t = [t[top], t1, t2];
+        } else {
+            t[lo] = -dd / (t[mid] * t[top]);
+        }
+    }
+    Full {
+        real: Raw {
+            r: [s.polish(t[0]), s.polish(t[1]), s.polish(t[2])],
+            n: 3,
+        },
+        pair: None,
     }
 }
 
