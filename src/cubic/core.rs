@@ -38,6 +38,13 @@ pub(crate) fn exponent(x: f64) -> i32 {
     }
 }
 
+/// Zero, or |x| in [2^-60, 2^61).
+#[inline(always)]
+fn moderate(x: f64) -> bool {
+    let e = ((x.to_bits() >> 52) & 0x7ff) as u32;
+    x == 0.0 || e.wrapping_sub(1023 - 60) <= 120
+}
+
 /// 2^n for n in the normal exponent range.
 #[inline(always)]
 fn pow2(n: i32) -> f64 {
@@ -335,6 +342,14 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
             pair,
         };
     }
+    // Fast path: every coefficient in [2^-60, 2^61] (or zero). Then no
+    // intermediate below (at most degree 6 in the ratios, ≤ 2^730) can over-
+    // or underflow, so the power-of-two scaling is unnecessary.
+    if moderate(a) && moderate(b) && moderate(c) && moderate(d) {
+        let mut full = scaled_roots(&Scaled { a, b, c, d }, want_pair);
+        full.real = full.real.sorted();
+        return full;
+    }
     let ea = exponent(a);
     let kb = exponent(b) - ea;
     let kc = ceil_div(exponent(c) - ea, 2);
@@ -545,7 +560,8 @@ fn cubic_full_unseparated(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Fu
     full
 }
 
-/// Roots of the scaled cubic (all roots have |t| ≲ 4, a in [1, 2)).
+/// Roots of a cubic whose coefficients are either power-of-two scaled (all
+/// roots |t| ≲ 4, a in [1, 2)) or all moderate (see [`moderate`]).
 #[inline(always)]
 fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
     let (disc, bound) = discriminant(s);
