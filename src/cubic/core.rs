@@ -346,9 +346,7 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
     // intermediate below (at most degree 6 in the ratios, ≤ 2^730) can over-
     // or underflow, so the power-of-two scaling is unnecessary.
     if moderate(a) && moderate(b) && moderate(c) && moderate(d) {
-        let mut full = scaled_roots(&Scaled { a, b, c, d }, want_pair);
-        full.real = full.real.sorted();
-        return full;
+        return scaled_roots(&Scaled { a, b, c, d }, want_pair);
     }
     let ea = exponent(a);
     let kb = exponent(b) - ea;
@@ -663,27 +661,33 @@ fn three_real(s: &Scaled, p: f64, q: f64, b3: f64, bb: f64, cc: f64, dd: f64) ->
         // product of the roots; if even the middle one cancelled (two roots
         // tiny next to the third), deflate by the largest instead.
         let abs = [t[0].abs(), t[1].abs(), t[2].abs()];
-        let (lo, hi) = if abs[0] <= abs[1] { (0, 1) } else { (1, 0) };
-        let (lo, mid, top) = if abs[2] < abs[lo] {
-            (2, lo, hi)
-        } else if abs[2] < abs[hi] {
-            (lo, 2, hi)
-        } else {
-            (lo, hi, 2)
-        };
-        if abs[mid] < 9.5e-7 * (b3.abs() + m) {
-            let (t1, t2) = deflate(t[top], bb, cc, dd);
-            t = [t[top], t1, t2];
-        } else {
-            t[lo] = -dd / (t[mid] * t[top]);
+        let scale = 9.5e-7 * (b3.abs() + m);
+        if abs[0].min(abs[1]).min(abs[2]) < scale {
+            fix_cancelled(&mut t, abs, scale, bb, cc, dd);
         }
     }
+    let r = [s.polish(t[0]), s.polish(t[1]), s.polish(t[2])];
     Full {
-        real: Raw {
-            r: [s.polish(t[0]), s.polish(t[1]), s.polish(t[2])],
-            n: 3,
-        },
+        real: Raw { r, n: 3 }.sorted(),
         pair: None,
+    }
+}
+
+#[inline(never)]
+fn fix_cancelled(t: &mut [f64; 3], abs: [f64; 3], scale: f64, bb: f64, cc: f64, dd: f64) {
+    let (lo, hi) = if abs[0] <= abs[1] { (0, 1) } else { (1, 0) };
+    let (lo, mid, top) = if abs[2] < abs[lo] {
+        (2, lo, hi)
+    } else if abs[2] < abs[hi] {
+        (lo, 2, hi)
+    } else {
+        (lo, hi, 2)
+    };
+    if abs[mid] < scale {
+        let (t1, t2) = deflate(t[top], bb, cc, dd);
+        *t = [t[top], t1, t2];
+    } else {
+        t[lo] = -dd / (t[mid] * t[top]);
     }
 }
 
@@ -758,7 +762,10 @@ fn multiple_root(s: &Scaled, bb: f64, dd: f64) -> Full {
             real.push(t);
             real.push(t);
         }
-        return Full { real, pair: None };
+        return Full {
+            real: real.sorted(),
+            pair: None,
+        };
     }
     // |p(x_d)| within its rounding error of zero: an exact double root as
     // far as the data can tell, so do not split it by noise.
@@ -782,7 +789,10 @@ fn multiple_root(s: &Scaled, bb: f64, dd: f64) -> Full {
         -bb - 2.0 * xd
     };
     real.push(s.polish(third));
-    Full { real, pair: None }
+    Full {
+        real: real.sorted(),
+        pair: None,
+    }
 }
 
 /// Cube root of a positive finite x to about 1e-11 relative: enough, since

@@ -87,6 +87,16 @@ impl<F: Copy + Default + PartialOrd> Roots<F> {
         &self.roots[..self.len as usize]
     }
 
+    /// From ascending roots in `r[..n]` (n ≤ 3).
+    #[inline(always)]
+    pub(crate) fn from_parts_unchecked(roots: [F; 3], n: usize) -> Self {
+        debug_assert!(n <= 3);
+        Roots {
+            roots,
+            len: n as u8,
+        }
+    }
+
     /// Append a value not smaller than the current last root.
     #[inline(always)]
     pub(crate) fn push_sorted_tail(&mut self, v: F) {
