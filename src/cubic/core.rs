@@ -586,15 +586,15 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
             0.0
         } else {
             let ua = if h > 0.0 { -u } else { u };
-            // y = A + B with B = −p3/A, written over one division.
+            // y = A + B with B = −p3/A, written over one division; the two
+            // forms are selected, not branched on (p's sign is data).
             let a2 = ua * ua;
-            if p >= 0.0 {
-                // A and B have opposite signs, so A + B would cancel; use
-                // A + B = −q/(A² − AB + B²) = −q·A²/(A⁴ + p3·A² + p3²).
-                (-q * a2) / fma(a2, a2, p3 * (a2 + p3))
-            } else {
-                (a2 - p3) / ua
-            }
+            // p ≥ 0: A and B have opposite signs, so A + B would cancel; use
+            // A + B = −q/(A² − AB + B²) = −q·A²/(A⁴ + p3·A² + p3²).
+            let pos = p >= 0.0;
+            let num = if pos { -q * a2 } else { a2 - p3 };
+            let den = if pos { fma(a2, a2, p3 * (a2 + p3)) } else { ua };
+            num / den
         };
         let t = s.polish(y - b3);
         let mut real = Raw::one(t);
@@ -627,7 +627,8 @@ fn three_real(s: &Scaled, p: f64, q: f64, b3: f64, bb: f64, cc: f64, dd: f64) ->
     let big_y = if m == 0.0 {
         0.0
     } else {
-        let ct = ((0.5 * qa) / (m2 * m)).min(1.0);
+        // (|q|/2)/m³ = (|q|/2)/m2² · m: the division need not wait for sqrt.
+        let ct = (((0.5 * qa) / (m2 * m2)) * m).min(1.0);
         let sg = 0.5 - 0.5 * ct;
         let mut g = -0.064_305_607_671_111_32;
         for c in [
@@ -653,7 +654,11 @@ fn three_real(s: &Scaled, p: f64, q: f64, b3: f64, bb: f64, cc: f64, dd: f64) ->
     // smaller from the product of all three roots, |q|/(Y·z1).
     let sq = fma(-3.0 * big_y, big_y, -4.0 * p).max(0.0).sqrt();
     let z1 = -0.5 * (big_y + sq);
-    let z2 = qa / (big_y * z1);
+    let mut z2 = -(big_y + z1);
+    if z2.abs() < 9.5e-7 * big_y {
+        // The sum cancelled: take the small root from the product instead.
+        z2 = qa / (big_y * z1);
+    }
     let sgn = if q > 0.0 { -1.0 } else { 1.0 };
     let mut t = [sgn * big_y - b3, sgn * z1 - b3, sgn * z2 - b3];
     if b3 != 0.0 {
