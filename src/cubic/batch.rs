@@ -2,8 +2,59 @@
 
 use ndarray::{Array1, ArrayRef1, ArrayRef2};
 
-use super::{cubic_y_root, cubic_y_root_principal, solve_cubic, CubicFloat, Roots};
+use super::{core, cubic_y_root, cubic_y_root_principal, solve_cubic, CubicFloat, Roots};
 use crate::Error;
+
+/// Cubics per stack-buffered chunk in the batch kernels.
+const CHUNK: usize = 64;
+
+/// The y-form batch driver. Within each chunk the common case (x0 > 0,
+/// moderate x0 and y0, y0 ≠ 0: exactly one real root) is gathered, without
+/// branching, into stack buffers and solved by a short loop whose
+/// iterations overlap in the CPU pipeline; a single call cannot overlap with
+/// the next like that. Everything else, and any lane whose cheap Newton
+/// guard fails, goes through the scalar solver, so results are identical to
+/// one call per cubic.
+#[inline(always)]
+fn y_batch<F: CubicFloat, T>(
+    x0: &[F],
+    y0: &[F],
+    out: &mut [T],
+    fast_out: impl Fn(F) -> T,
+    scalar: impl Fn(F, F) -> T,
+) {
+    let mut xs = [0.0f64; CHUNK];
+    let mut ys = [0.0f64; CHUNK];
+    let mut res = [0.0f64; CHUNK];
+    let mut fast_idx = [0u8; CHUNK];
+    let mut slow_idx = [0u8; CHUNK];
+    for ((xc, yc), oc) in x0.chunks(CHUNK).zip(y0.chunks(CHUNK)).zip(out.chunks_mut(CHUNK)) {
+        let (mut nf, mut ns) = (0, 0);
+        for (j, (&xf, &yf)) in xc.iter().zip(yc).enumerate() {
+            let (x, y) = (xf.widen(), yf.widen());
+            let fast = x > 0.0 && y != 0.0 && core::moderate(x) && core::moderate(y);
+            xs[nf] = x;
+            ys[nf] = y;
+            fast_idx[nf] = j as u8;
+            slow_idx[ns] = j as u8;
+            nf += usize::from(fast);
+            ns += usize::from(!fast);
+        }
+        core::y_one_root_lanes(&xs[..nf], &ys[..nf], &mut res[..nf]);
+        for (&j, &r) in fast_idx[..nf].iter().zip(&res[..nf]) {
+            let j = usize::from(j);
+            oc[j] = if r.is_nan() {
+                scalar(xc[j], yc[j])
+            } else {
+                fast_out(F::narrow(r))
+            };
+        }
+        for &j in &slow_idx[..ns] {
+            let j = usize::from(j);
+            oc[j] = scalar(xc[j], yc[j]);
+        }
+    }
+}
 
 fn check_len(what: &'static str, expected: usize, found: usize) -> Result<(), Error> {
     if expected == found {
@@ -110,9 +161,13 @@ pub fn cubic_y_root_into<F: CubicFloat>(
 ) -> Result<(), Error> {
     check_len("x0", out.len(), x0.len())?;
     check_len("y0", out.len(), y0.len())?;
-    for ((o, &x), &y) in out.iter_mut().zip(x0).zip(y0) {
-        *o = cubic_y_root(x, y);
-    }
+    y_batch(
+        x0,
+        y0,
+        out,
+        |r| Roots::from_parts_unchecked([r, F::zero(), F::zero()], 1),
+        cubic_y_root,
+    );
     Ok(())
 }
 
@@ -132,9 +187,7 @@ pub fn cubic_y_root_principal_into<F: CubicFloat>(
 ) -> Result<(), Error> {
     check_len("x0", out.len(), x0.len())?;
     check_len("y0", out.len(), y0.len())?;
-    for ((o, &x), &y) in out.iter_mut().zip(x0).zip(y0) {
-        *o = cubic_y_root_principal(x, y);
-    }
+    y_batch(x0, y0, out, |r| r, cubic_y_root_principal);
     Ok(())
 }
 
@@ -156,6 +209,10 @@ pub fn cubic_y_root_array_into<F: CubicFloat>(
 ) -> Result<(), Error> {
     check_len("x0", out.len(), x0.len())?;
     check_len("y0", out.len(), y0.len())?;
+    if let (Some(x0), Some(y0), Some(out)) = (x0.as_slice(), y0.as_slice(), out.as_slice_mut()) {
+        y_batch(x0, y0, out, |r| r, cubic_y_root_principal);
+        return Ok(());
+    }
     for ((o, &x), &y) in out.iter_mut().zip(x0).zip(y0) {
         *o = cubic_y_root_principal(x, y);
     }

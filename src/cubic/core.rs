@@ -40,7 +40,7 @@ pub(crate) fn exponent(x: f64) -> i32 {
 
 /// Zero, or |x| in [2^-60, 2^61).
 #[inline(always)]
-fn moderate(x: f64) -> bool {
+pub(crate) fn moderate(x: f64) -> bool {
     let e = ((x.to_bits() >> 52) & 0x7ff) as u32;
     x == 0.0 || e.wrapping_sub(1023 - 60) <= 120
 }
@@ -197,16 +197,30 @@ impl Scaled {
     /// [`Scaled::polish_guarded`], which keeps a step only if it lowers |p|.
     #[inline(always)]
     fn polish(&self, t: f64) -> f64 {
+        match self.polish_fast(t) {
+            Some(t) => t,
+            None => {
+                let (f, df) = self.eval_d(t);
+                self.polish_guarded(t, f, df)
+            }
+        }
+    }
+
+    /// The cheap-guard step of [`Scaled::polish`]; `None` when the step is
+    /// too large to take unchecked.
+    #[inline(always)]
+    fn polish_fast(&self, t: f64) -> Option<f64> {
         let (f, df) = self.eval_d(t);
         if f == 0.0 || df == 0.0 {
-            return t;
+            return Some(t);
         }
         let dt = f / df;
         let tn = t - dt;
         if dt.abs() <= 7.450_580_596_923_828e-9 * tn.abs() {
-            return tn;
+            Some(tn)
+        } else {
+            None
         }
-        self.polish_guarded(t, f, df)
     }
 
     /// Newton steps kept only while they lower |p(t)|; an unguarded step
@@ -558,12 +572,10 @@ fn cubic_full_unseparated(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Fu
     full
 }
 
-/// Roots of a cubic whose coefficients are either power-of-two scaled (all
-/// roots |t| ≲ 4, a in [1, 2)) or all moderate (see [`moderate`]).
+/// Monic coefficients (B, C, D), the shift b3 = B/3 and the depressed form
+/// t = y − b3: y³ + p·y + q.
 #[inline(always)]
-fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
-    let (disc, bound) = discriminant(s);
-    // Monic depressed form t = y − B/3: y³ + p·y + q.
+fn depressed(s: &Scaled) -> (f64, f64, f64, f64, f64, f64) {
     let inv_a = 1.0 / s.a;
     let bb = s.b * inv_a;
     let cc = s.c * inv_a;
@@ -572,31 +584,62 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
     // p = C − B²/3, q = 2B³/27 − BC/3 + D = D − b3·(C − 2·b3²)
     let p = fma(-bb, b3, cc);
     let q = fma(-b3, fma(-2.0 * b3, b3, cc), dd);
+    (bb, cc, dd, b3, p, q)
+}
 
+/// The one real root of y³ + p·y + q when (q/2)² + (p/3)³ > 0 (unpolished).
+#[inline(always)]
+fn cardano_one(p: f64, q: f64) -> f64 {
+    let h = 0.5 * q;
+    let p3 = p * (1.0 / 3.0);
+    let dc = fma(h, h, p3 * p3 * p3).max(0.0);
+    let sq = dc.sqrt();
+    // A = −sign(q)·cbrt(|q|/2 + sqrt(Δ)): a sum of like-signed terms.
+    let big = h.abs() + sq;
+    let u = cbrt(big);
+    if u == 0.0 {
+        return 0.0;
+    }
+    let ua = if h > 0.0 { -u } else { u };
+    // y = A + B with B = −p3/A, written over one division; the two forms are
+    // selected, not branched on (p's sign is data).
+    let a2 = ua * ua;
+    // p ≥ 0: A and B have opposite signs, so A + B would cancel; use
+    // A + B = −q/(A² − AB + B²) = −q·A²/(A⁴ + p3·A² + p3²).
+    let pos = p >= 0.0;
+    let num = if pos { -q * a2 } else { a2 - p3 };
+    let den = if pos { fma(a2, a2, p3 * (a2 + p3)) } else { ua };
+    num / den
+}
+
+/// Lanes of the simulation's cubic x0·y³ + 1.5·y − y0 with x0 > 0 and
+/// x0, y0 [`moderate`] and y0 ≠ 0: exactly the scalar path's arithmetic
+/// (so results are bit-identical), in a short branch-free loop whose
+/// iterations overlap in the pipeline. A lane whose Newton step fails the
+/// cheap guard is returned as NaN for the caller to redo on the scalar path.
+#[inline(never)]
+pub(crate) fn y_one_root_lanes(x0: &[f64], y0: &[f64], out: &mut [f64]) {
+    for ((o, &a), &y) in out.iter_mut().zip(x0).zip(y0) {
+        let s = Scaled {
+            a,
+            b: 0.0,
+            c: 1.5,
+            d: -y,
+        };
+        let (_, _, _, b3, p, q) = depressed(&s);
+        *o = s.polish_fast(cardano_one(p, q) - b3).unwrap_or(f64::NAN);
+    }
+}
+
+/// Roots of a cubic whose coefficients are either power-of-two scaled (all
+/// roots |t| ≲ 4, a in [1, 2)) or all moderate (see [`moderate`]).
+#[inline(always)]
+fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
+    let (disc, bound) = discriminant(s);
+    let (bb, cc, dd, b3, p, q) = depressed(s);
     if disc < -bound {
         // One real root.
-        let h = 0.5 * q;
-        let p3 = p * (1.0 / 3.0);
-        let dc = fma(h, h, p3 * p3 * p3).max(0.0);
-        let sq = dc.sqrt();
-        // A = −sign(q)·cbrt(|q|/2 + sqrt(Δ)): a sum of like-signed terms.
-        let big = h.abs() + sq;
-        let u = cbrt(big);
-        let y = if u == 0.0 {
-            0.0
-        } else {
-            let ua = if h > 0.0 { -u } else { u };
-            // y = A + B with B = −p3/A, written over one division; the two
-            // forms are selected, not branched on (p's sign is data).
-            let a2 = ua * ua;
-            // p ≥ 0: A and B have opposite signs, so A + B would cancel; use
-            // A + B = −q/(A² − AB + B²) = −q·A²/(A⁴ + p3·A² + p3²).
-            let pos = p >= 0.0;
-            let num = if pos { -q * a2 } else { a2 - p3 };
-            let den = if pos { fma(a2, a2, p3 * (a2 + p3)) } else { ua };
-            num / den
-        };
-        let t = s.polish(y - b3);
+        let t = s.polish(cardano_one(p, q) - b3);
         let mut real = Raw::one(t);
         let pair = if want_pair {
             Some(pair_from_real(s, t))
