@@ -655,6 +655,39 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
     }
 }
 
+/// cos(acos(1 − 2σ)/3) for σ in [0, 1/2], to 4.6e-11 relative: a
+/// Chebyshev fit in σ (the function is analytic there; in c = 1 − 2σ it has
+/// a square-root singularity at c = 1), evaluated by Estrin's scheme for a
+/// short dependency chain.
+#[inline(always)]
+fn cos_acos_third(sg: f64) -> f64 {
+    const C: [f64; 11] = [
+        0.999_999_999_978_370_2,
+        -0.222_222_211_772_968_55,
+        -0.065_844_449_458_390_16,
+        -0.034_115_755_328_947_55,
+        -0.022_072_055_992_529_652,
+        -0.011_762_589_885_779_74,
+        -0.031_045_895_539_423_708,
+        0.058_109_117_251_878_56,
+        -0.150_335_048_469_569_93,
+        0.168_288_038_501_280_2,
+        -0.103_578_323_451_808_38,
+    ];
+    let s2 = sg * sg;
+    let s4 = s2 * s2;
+    let s8 = s4 * s4;
+    let p01 = fma(C[1], sg, C[0]);
+    let p23 = fma(C[3], sg, C[2]);
+    let p45 = fma(C[5], sg, C[4]);
+    let p67 = fma(C[7], sg, C[6]);
+    let p89 = fma(C[9], sg, C[8]);
+    let q03 = fma(p23, s2, p01);
+    let q47 = fma(p67, s2, p45);
+    let q810 = fma(C[10], s2, p89);
+    fma(q810, s8, fma(q47, s4, q03))
+}
+
 /// Three distinct real roots of t³ + B t² + C t + D = (y − b3 shift) with
 /// depressed y³ + p·y + q, p < 0.
 #[inline(always)]
@@ -665,37 +698,32 @@ fn three_real(s: &Scaled, p: f64, q: f64, b3: f64, bb: f64, cc: f64, dd: f64) ->
     // Largest root Y of y³ + p·y − |q| (the sign of q is restored below):
     // Y = 2m·cos(acos(c)/3) with c = (|q|/2)/m³, clamped because rounding
     // can push it past 1. cos(acos(c)/3) is analytic in σ = (1 − c)/2 on
-    // [0, 1/2]: a degree-6 fit (1e-7) and one Halley step replace two slow
-    // libm calls (acos, cos).
-    let big_y = if m == 0.0 {
+    // [0, 1/2]; a degree-10 fit (4.6e-11 relative) replaces two slow libm
+    // calls (acos, cos), and the Newton polish below finishes the job.
+    let mut big_y = if m == 0.0 {
         0.0
     } else {
         // (|q|/2)/m³ = (|q|/2)/m2² · m: the division need not wait for sqrt.
         let ct = (((0.5 * qa) / (m2 * m2)) * m).min(1.0);
-        let sg = 0.5 - 0.5 * ct;
-        let mut g = -0.064_305_607_671_111_32;
-        for c in [
-            0.033_059_544_541_142_03,
-            -0.040_599_355_943_941_29,
-            -0.030_562_744_823_408_19,
-            -0.066_155_440_499_919_75,
-            -0.222_212_256_372_770_26,
-            0.999_999_948_932_149_6,
-        ] {
-            g = fma(g, sg, c);
-        }
-        let y = 2.0 * m * g;
-        let f = fma(fma(y, y, p), y, -qa);
-        let f1 = fma(3.0 * y, y, p);
-        y - (2.0 * f * f1) / fma(2.0 * f1, f1, -6.0 * f * y)
+        2.0 * m * cos_acos_third(0.5 - 0.5 * ct)
     };
     if big_y == 0.0 {
         return multiple_root(s, bb, dd);
     }
     // The other two solve z² + Y·z + (Y² + p) = 0 (sum −Y, and the p
     // coefficient gives the product): the larger without cancellation, the
-    // smaller from the product of all three roots, |q|/(Y·z1).
-    let sq = fma(-3.0 * big_y, big_y, -4.0 * p).max(0.0).sqrt();
+    // smaller by the sum or, if that cancels, the product of all three.
+    let mut arg = fma(-3.0 * big_y, big_y, -4.0 * p);
+    if arg < 1e-6 * big_y * big_y {
+        // The other two are close (a near-double root): its conditioning
+        // needs Y to full precision first, so take one Halley step.
+        let y = big_y;
+        let f = fma(fma(y, y, p), y, -qa);
+        let f1 = fma(3.0 * y, y, p);
+        big_y = y - (2.0 * f * f1) / fma(2.0 * f1, f1, -6.0 * f * y);
+        arg = fma(-3.0 * big_y, big_y, -4.0 * p);
+    }
+    let sq = arg.max(0.0).sqrt();
     let z1 = -0.5 * (big_y + sq);
     let mut z2 = -(big_y + z1);
     if z2.abs() < 9.5e-7 * big_y {
