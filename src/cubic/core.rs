@@ -635,9 +635,27 @@ pub(crate) fn y_one_root_lanes(x0: &[f64], y0: &[f64], out: &mut [f64]) {
 /// roots |t| ≲ 4, a in [1, 2)) or all moderate (see [`moderate`]).
 #[inline(always)]
 fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
-    let (disc, bound) = discriminant(s);
     let (bb, cc, dd, b3, p, q) = depressed(s);
-    if disc < -bound {
+    // Root count: the depressed discriminant (q/2)² + (p/3)³ decides when it
+    // is far outside its rounding-error bound (err below, which covers the
+    // rounding of the monic coefficients and the cancellation inside p and
+    // q, with a factor 4 to spare); otherwise the original-coefficient
+    // discriminant with its documented band decides.
+    let h = 0.5 * q;
+    let p3 = p * (1.0 / 3.0);
+    let dc = fma(h, h, p3 * p3 * p3);
+    let tp = cc.abs() + (bb * b3).abs();
+    let tq = dd.abs() + b3.abs() * (cc.abs() + 6.0 * b3 * b3);
+    let err = (16.0 * f64::EPSILON) * (h.abs() * tq + p3 * p3 * tp + h * h + (p3 * p3 * p3).abs());
+    let (one, three) = if dc > err {
+        (true, false)
+    } else if dc < -err {
+        (false, true)
+    } else {
+        let (disc, bound) = discriminant(s);
+        (disc < -bound, disc > bound)
+    };
+    if one {
         // One real root.
         let t = s.polish(cardano_one(p, q) - b3);
         let mut real = Raw::one(t);
@@ -648,7 +666,7 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
         };
         real.n = 1;
         Full { real, pair }
-    } else if disc > bound {
+    } else if three {
         three_real(s, p, q, b3, bb, cc, dd)
     } else {
         multiple_root(s, bb, dd)
