@@ -590,6 +590,12 @@ fn depressed(s: &Scaled) -> (f64, f64, f64, f64, f64, f64) {
 /// The one real root of y³ + p·y + q when (q/2)² + (p/3)³ > 0 (unpolished).
 #[inline(always)]
 fn cardano_one(p: f64, q: f64) -> f64 {
+    cardano_one_parts(p, q).0
+}
+
+/// [`cardano_one`] plus the signed Cardano term A (0 when y = 0).
+#[inline(always)]
+fn cardano_one_parts(p: f64, q: f64) -> (f64, f64) {
     let h = 0.5 * q;
     let p3 = p * (1.0 / 3.0);
     let dc = fma(h, h, p3 * p3 * p3).max(0.0);
@@ -598,7 +604,7 @@ fn cardano_one(p: f64, q: f64) -> f64 {
     let big = h.abs() + sq;
     let u = cbrt(big);
     if u == 0.0 {
-        return 0.0;
+        return (0.0, 0.0);
     }
     let ua = if h > 0.0 { -u } else { u };
     // y = A + B with B = −p3/A, written over one division; the two forms are
@@ -609,7 +615,7 @@ fn cardano_one(p: f64, q: f64) -> f64 {
     let pos = p >= 0.0;
     let num = if pos { -q * a2 } else { a2 - p3 };
     let den = if pos { fma(a2, a2, p3 * (a2 + p3)) } else { ua };
-    num / den
+    (num / den, ua)
 }
 
 /// Lanes of the simulation's cubic x0·y³ + 1.5·y − y0 with x0 > 0 and
@@ -657,7 +663,12 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
     };
     if one {
         // One real root.
-        let t = s.polish(cardano_one(p, q) - b3);
+        let (y, ua) = cardano_one_parts(p, q);
+        let mut t = y - b3;
+        if t.abs() < 9.5e-7 * b3.abs() && ua != 0.0 {
+            t = small_real_root(t, ua, p, b3, dd);
+        }
+        let t = s.polish(t);
         let mut real = Raw::one(t);
         let pair = if want_pair {
             Some(pair_from_real(s, t))
@@ -670,6 +681,24 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
         three_real(s, p, q, b3, bb, cc, dd)
     } else {
         multiple_root(s, bb, dd)
+    }
+}
+
+/// The real root t (computed as y − b3, which cancelled) recovered from the
+/// product of the roots: t·|z|² = −D with the complex pair z = Re ± i·Im,
+/// Re = (−3·b3 − t)/2 (sum of roots) and Im = (√3/2)·(A − B) from Cardano's
+/// A and B = −p/(3A). |z|² is a sum of squares, so nothing cancels.
+#[cold]
+#[inline(never)]
+fn small_real_root(t: f64, ua: f64, p: f64, b3: f64, dd: f64) -> f64 {
+    let v = -(p * (1.0 / 3.0)) / ua;
+    let im = 0.866_025_403_784_438_6 * (ua - v);
+    let re = 0.5 * (-3.0 * b3 - t);
+    let m2 = fma(re, re, im * im);
+    if m2 > 0.0 {
+        -dd / m2
+    } else {
+        t
     }
 }
 
