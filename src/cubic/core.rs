@@ -735,6 +735,39 @@ fn cos_acos_third(sg: f64) -> f64 {
     fma(q810, s8, fma(q47, s4, q03))
 }
 
+const SQRT3: f64 = 1.732_050_807_568_877_2;
+
+/// sin(acos(1 − 2σ)/3) for σ in [0, 1/2], to 3.1e-11 relative: √σ times a
+/// Chebyshev fit of the analytic quotient, by Estrin's scheme.
+#[inline(always)]
+fn sin_acos_third(sg: f64) -> f64 {
+    const C: [f64; 11] = [
+        0.666_666_666_678_528_9,
+        0.061_728_389_331_178_17,
+        0.026_406_489_772_136_586,
+        0.015_424_530_991_967_457,
+        0.010_628_085_697_427_011,
+        0.005_680_992_866_024_328,
+        0.016_581_175_870_344_963,
+        -0.032_103_868_168_266_2,
+        0.082_189_114_267_830_35,
+        -0.092_223_834_628_369_08,
+        0.056_574_634_949_466_435,
+    ];
+    let s2 = sg * sg;
+    let s4 = s2 * s2;
+    let s8 = s4 * s4;
+    let p01 = fma(C[1], sg, C[0]);
+    let p23 = fma(C[3], sg, C[2]);
+    let p45 = fma(C[5], sg, C[4]);
+    let p67 = fma(C[7], sg, C[6]);
+    let p89 = fma(C[9], sg, C[8]);
+    let q03 = fma(p23, s2, p01);
+    let q47 = fma(p67, s2, p45);
+    let q810 = fma(C[10], s2, p89);
+    sg.sqrt() * fma(q810, s8, fma(q47, s4, q03))
+}
+
 /// Three distinct real roots of t³ + B t² + C t + D = (y − b3 shift) with
 /// depressed y³ + p·y + q, p < 0.
 #[inline(always)]
@@ -747,32 +780,21 @@ fn three_real(s: &Scaled, p: f64, q: f64, b3: f64, bb: f64, cc: f64, dd: f64) ->
     // can push it past 1. cos(acos(c)/3) is analytic in σ = (1 − c)/2 on
     // [0, 1/2]; a degree-10 fit (4.6e-11 relative) replaces two slow libm
     // calls (acos, cos), and the Newton polish below finishes the job.
-    let mut big_y = if m == 0.0 {
-        0.0
-    } else {
-        // (|q|/2)/m³ = (|q|/2)/m2² · m: the division need not wait for sqrt.
-        let ct = (((0.5 * qa) / (m2 * m2)) * m).min(1.0);
-        2.0 * m * cos_acos_third(0.5 - 0.5 * ct)
-    };
-    if big_y == 0.0 {
+    if m == 0.0 {
         return multiple_root(s, bb, dd);
     }
-    // The other two solve z² + Y·z + (Y² + p) = 0 (sum −Y, and the p
-    // coefficient gives the product): the larger without cancellation, the
-    // smaller by the sum or, if that cancels, the product of all three.
-    let mut arg = fma(-3.0 * big_y, big_y, -4.0 * p);
-    if arg < 1e-6 * big_y * big_y {
-        // The other two are close (a near-double root): its conditioning
-        // needs Y to full precision first, so take one Halley step.
-        let y = big_y;
-        let f = fma(fma(y, y, p), y, -qa);
-        let f1 = fma(3.0 * y, y, p);
-        big_y = y - (2.0 * f * f1) / fma(2.0 * f1, f1, -6.0 * f * y);
-        arg = fma(-3.0 * big_y, big_y, -4.0 * p);
-    }
-    let sq = arg.max(0.0).sqrt();
-    let z1 = -0.5 * (big_y + sq);
-    let mut z2 = -(big_y + z1);
+    // (|q|/2)/m³ = (|q|/2)/m2² · m: the division need not wait for sqrt.
+    let ct = (((0.5 * qa) / (m2 * m2)) * m).min(1.0);
+    let sg = 0.5 - 0.5 * ct;
+    // With g = cos(θ/3) and sn = sin(θ/3) the roots are 2m·g and
+    // −m·(g ± √3·sn). sn comes from its own fit, not from sqrt(1 − g²), so
+    // the gap between the two smaller roots, 2√3·m·sn, is relatively
+    // accurate even next to a double root.
+    let g = cos_acos_third(sg);
+    let sn = sin_acos_third(sg);
+    let big_y = 2.0 * m * g;
+    let z1 = -m * fma(SQRT3, sn, g);
+    let mut z2 = -m * fma(-SQRT3, sn, g);
     if z2.abs() < 9.5e-7 * big_y {
         // The sum cancelled: take the small root from the product instead.
         z2 = qa / (big_y * z1);
