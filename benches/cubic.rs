@@ -30,7 +30,7 @@ fn textbook(a: f64, b: f64, c: f64, d: f64) -> ([f64; 3], usize) {
         ([u + v - shift, 0.0, 0.0], 1)
     } else {
         let m = 2.0 * (-p / 3.0).sqrt();
-        let phi = ((3.0 * q) / (p * m) * 2.0).acos() / 3.0;
+        let phi = ((3.0 * q) / (p * m)).acos() / 3.0;
         let tau = 2.0 * std::f64::consts::PI / 3.0;
         (
             [
@@ -61,9 +61,20 @@ const N: usize = 1024;
 
 fn bench_y_form(cr: &mut Criterion) {
     let mut rng = Rng(0x2545F4914F6CDD1D);
-    let x0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0).abs() * if std::env::var("NEG").is_ok() { -0.0001 } else { 1.0 }).collect();
+    let x0: Vec<f64> = (0..N)
+        .map(|_| {
+            rng.log_uniform(3.0).abs()
+                * if std::env::var("NEG").is_ok() {
+                    -0.0001
+                } else {
+                    1.0
+                }
+        })
+        .collect();
     let y0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0)).collect();
-    let three = (0..N).filter(|&i| cubic_y_root(x0[i], y0[i]).len() == 3).count();
+    let three = (0..N)
+        .filter(|&i| cubic_y_root(x0[i], y0[i]).len() == 3)
+        .count();
     eprintln!("y-form inputs: {three} of {N} have three real roots");
 
     let mut g = cr.benchmark_group("cubic_y_form_mixed");
@@ -176,8 +187,14 @@ fn bench_general(cr: &mut Criterion) {
     });
     g.bench_function("solve_cubic_into_batch", |bn| {
         bn.iter(|| {
-            solve_cubic_into(black_box(&a), black_box(&b), black_box(&c), black_box(&d), &mut out)
-                .unwrap();
+            solve_cubic_into(
+                black_box(&a),
+                black_box(&b),
+                black_box(&c),
+                black_box(&d),
+                &mut out,
+            )
+            .unwrap();
             black_box(&out);
         })
     });

@@ -28,7 +28,11 @@ fn y_batch<F: CubicFloat, T>(
     let mut res = [0.0f64; CHUNK];
     let mut fast_idx = [0u8; CHUNK];
     let mut slow_idx = [0u8; CHUNK];
-    for ((xc, yc), oc) in x0.chunks(CHUNK).zip(y0.chunks(CHUNK)).zip(out.chunks_mut(CHUNK)) {
+    for ((xc, yc), oc) in x0
+        .chunks(CHUNK)
+        .zip(y0.chunks(CHUNK))
+        .zip(out.chunks_mut(CHUNK))
+    {
         let (mut nf, mut ns) = (0, 0);
         for (j, (&xf, &yf)) in xc.iter().zip(yc).enumerate() {
             let (x, y) = (xf.widen(), yf.widen());

@@ -78,7 +78,6 @@ fn ldexp_slow(mut x: f64, mut n: i32) -> f64 {
     x * pow2(n)
 }
 
-
 /// a·b + c: one rounding where the target has hardware FMA, two otherwise.
 /// Without `target_feature = "fma"` (the x86-64 baseline) `f64::mul_add` is a
 /// slow library call, and nothing that uses this helper needs the single
@@ -374,7 +373,11 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
     // coefficient that still matters for the smallest would leave the normal
     // range: solve each magnitude group in its own scale instead.
     let lowest = (exponent(d) - ea - 3 * k)
-        .min(if c != 0.0 { exponent(c) - ea - 2 * k } else { 0 })
+        .min(if c != 0.0 {
+            exponent(c) - ea - 2 * k
+        } else {
+            0
+        })
         .min(if b != 0.0 { exponent(b) - ea - k } else { 0 });
     if lowest < -960 {
         return separated_roots([d, c, b, a], want_pair);
@@ -915,9 +918,8 @@ fn multiple_root(s: &Scaled, bb: f64, dd: f64) -> Full {
     // |p(x_d)| within its rounding error of zero: an exact double root as
     // far as the data can tell, so do not split it by noise.
     let ax = xd.abs();
-    let fd_err = 4.0
-        * f64::EPSILON
-        * (((s.a.abs() * ax + s.b.abs()) * ax + s.c.abs()) * ax + s.d.abs());
+    let fd_err =
+        4.0 * f64::EPSILON * (((s.a.abs() * ax + s.b.abs()) * ax + s.c.abs()) * ax + s.d.abs());
     let h2 = -2.0 * fd / pdd;
     if fd.abs() > fd_err && h2 > 0.0 {
         let h = h2.sqrt();

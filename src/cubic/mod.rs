@@ -152,7 +152,11 @@ fn all_finite(v: [f64; 4]) -> bool {
 fn narrow_roots<F: CubicFloat>(raw: core::Raw) -> Roots<F> {
     // Unused slots hold 0.0, so checking all three is branch-free and only
     // an f32 overflow (a root not representable in F) takes the slow path.
-    let r = [F::narrow(raw.r[0]), F::narrow(raw.r[1]), F::narrow(raw.r[2])];
+    let r = [
+        F::narrow(raw.r[0]),
+        F::narrow(raw.r[1]),
+        F::narrow(raw.r[2]),
+    ];
     if r[0].is_finite() && r[1].is_finite() && r[2].is_finite() {
         return Roots::from_parts_unchecked(r, raw.n);
     }
