@@ -640,6 +640,34 @@ pub(crate) fn y_one_root_lanes(x0: &[f64], y0: &[f64], out: &mut [f64]) {
     }
 }
 
+/// (q/2)² + (p/3)³ and a bound on its rounding error: covers the rounding
+/// of the monic coefficients and the cancellation inside p and q, with a
+/// factor 4 to spare. Positive beyond the bound: one real root; negative
+/// beyond it: three.
+#[inline(always)]
+fn depressed_discriminant(bb: f64, cc: f64, dd: f64, b3: f64, p: f64, q: f64) -> (f64, f64) {
+    let h = 0.5 * q;
+    let p3 = p * (1.0 / 3.0);
+    let dc = fma(h, h, p3 * p3 * p3);
+    let tp = cc.abs() + (bb * b3).abs();
+    let tq = dd.abs() + b3.abs() * (cc.abs() + 6.0 * b3 * b3);
+    let err = (16.0 * f64::EPSILON) * (h.abs() * tq + p3 * p3 * tp + h * h + (p3 * p3 * p3).abs());
+    (dc, err)
+}
+
+/// The single real root, unpolished, of t³ + B t² + C t + D given its
+/// depressed form (one real root assumed).
+#[inline(always)]
+fn one_root_guess(p: f64, q: f64, b3: f64, dd: f64) -> f64 {
+    let (y, ua) = cardano_one_parts(p, q);
+    let t = y - b3;
+    if t.abs() < 9.5e-7 * b3.abs() && ua != 0.0 {
+        small_real_root(t, ua, p, b3, dd)
+    } else {
+        t
+    }
+}
+
 /// Roots of a cubic whose coefficients are either power-of-two scaled (all
 /// roots |t| ≲ 4, a in [1, 2)) or all moderate (see [`moderate`]).
 #[inline(always)]
@@ -650,12 +678,7 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
     // rounding of the monic coefficients and the cancellation inside p and
     // q, with a factor 4 to spare); otherwise the original-coefficient
     // discriminant with its documented band decides.
-    let h = 0.5 * q;
-    let p3 = p * (1.0 / 3.0);
-    let dc = fma(h, h, p3 * p3 * p3);
-    let tp = cc.abs() + (bb * b3).abs();
-    let tq = dd.abs() + b3.abs() * (cc.abs() + 6.0 * b3 * b3);
-    let err = (16.0 * f64::EPSILON) * (h.abs() * tq + p3 * p3 * tp + h * h + (p3 * p3 * p3).abs());
+    let (dc, err) = depressed_discriminant(bb, cc, dd, b3, p, q);
     let (one, three) = if dc > err {
         (true, false)
     } else if dc < -err {
@@ -666,12 +689,7 @@ fn scaled_roots(s: &Scaled, want_pair: bool) -> Full {
     };
     if one {
         // One real root.
-        let (y, ua) = cardano_one_parts(p, q);
-        let mut t = y - b3;
-        if t.abs() < 9.5e-7 * b3.abs() && ua != 0.0 {
-            t = small_real_root(t, ua, p, b3, dd);
-        }
-        let t = s.polish(t);
+        let t = s.polish(one_root_guess(p, q, b3, dd));
         let mut real = Raw::one(t);
         let pair = if want_pair {
             Some(pair_from_real(s, t))
