@@ -233,7 +233,8 @@ impl Scaled {
             let tn = t - dt;
             let (fnew, dfnew) = self.eval_d(tn);
             // Not `<=`: equal residuals mean we are at rounding level already.
-            if !(fnew.abs() < f.abs()) {
+            // NaN residuals also stop here.
+            if fnew.abs().partial_cmp(&f.abs()) != Some(std::cmp::Ordering::Less) {
                 break;
             }
             t = tn;

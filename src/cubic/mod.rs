@@ -3,11 +3,17 @@
 //! Textbook Cardano/trigonometric formulas lose up to half the digits to
 //! cancellation, return NaN when `acos` is fed `1 + 1e-16` next to a double
 //! root, and overflow in `(q/2)² + (p/3)³` for tiny or huge coefficients.
-//! The solvers here do not: they scale by powers of two (exact), pick the
-//! cancellation-free branch of every formula, decide the root count from an
-//! FMA-evaluated discriminant with a rounding-error bound, and polish each
-//! root with Newton steps that are kept only when they lower the residual.
-//! Nothing here allocates.
+//! The solvers here do not. They scale by powers of two when a coefficient
+//! leaves [2^-60, 2^61] (exact, so nothing over- or underflows), pick the
+//! cancellation-free branch of every formula (Cardano's sign choice, the
+//! opposite-sign sum rewritten as a quotient, small roots from Vieta's
+//! product), decide the root count from a discriminant with a rounding-error
+//! bound, and polish each root with a Newton step on the original
+//! coefficients: a step below 2^-27 relative is taken, a larger one only
+//! while it lowers |p| (an unguarded step diverges next to a double root).
+//! Roots spread so widely (magnitude ratios beyond ~2^320) that scaling would
+//! push a coefficient out of the normal range are solved group by group from
+//! the Newton polygon. Nothing here allocates.
 //!
 //! | function | solves | returns |
 //! |---|---|---|
@@ -22,28 +28,35 @@
 //! # Accuracy
 //!
 //! For finite coefficients every returned real root `x̂` of a simple root `x`
-//! satisfies `|x̂ − x| ≤ c·κ·ε·|x|` with `c = 4`, where ε is the machine
+//! satisfies `|x̂ − x| ≤ c·κ·ε·|x|` with **`c = 4`**, where ε is the machine
 //! epsilon of `F` and `κ = Σ|coef_i|·|x|^i / (|x|·|p'(x)|)` is the root's
-//! condition number (the tests check this against exact rational
-//! arithmetic). `f32` inputs are solved in `f64` and rounded once, so their
-//! roots are within about one f32 ulp. A root that is exactly zero (`d = 0`)
-//! is returned as exactly `0`. At a double root the error is
-//! `O(√ε)` relative (the conditioning limit); at a triple root `O(ε^{1/3})`.
+//! condition number. The tests prove this for every root they check by an
+//! exact sign change of p (big-integer arithmetic on the dyadic
+//! coefficients) across `x̂ ± 4κε|x̂|`; over 100 000 random cubics the worst
+//! error measured is below 1.5·κ·ε. Roots in the subnormal range are exact
+//! only to the subnormal spacing. `f32` inputs are solved in `f64` and rounded
+//! once, so their roots are within about one f32 ulp. A root that is exactly
+//! zero (`d = 0`) is returned as exactly `0`. At a double root the error is
+//! `O(√ε)` relative (the conditioning limit); at a triple root `O(ε^{1/3})`;
+//! exact double and triple roots of exactly representable cubics come back
+//! exactly.
 //!
 //! # Multiplicity rule
 //!
 //! Real roots are reported **with multiplicity**: a double root appears twice
 //! and a triple root three times. The root count follows the sign of the
-//! discriminant Δ of the scaled coefficients: `Δ > 0` (beyond its rounding
-//! bound, 16ε·Σ|terms|) gives three distinct roots, `Δ < 0` one root, and a
-//! Δ within its rounding bound of zero is treated as a multiple root — three
-//! roots are reported, the close pair being `x_d ± sqrt(−2p(x_d)/p''(x_d))`
-//! around the critical point `x_d` (identical values when that radicand is
-//! not positive). So a double root is never dropped in favour of a spurious
-//! complex pair; at worst two roots whose true imaginary parts are below
-//! `O(√ε)` are reported as a real double root. For coefficients that are
-//! small integers times powers of two Δ is computed exactly, so the count is
-//! exact.
+//! discriminant: three distinct roots when it is positive, one when it is
+//! negative. It is first read off the depressed form's `(q/2)² + (p/3)³`
+//! when that is outside its rounding-error bound; otherwise the discriminant
+//! Δ of the (scaled) coefficients decides, and a Δ within its rounding bound
+//! `16ε·Σ|terms of Δ|` of zero is treated as a multiple root: three roots
+//! are reported, the close pair being `x_d ± sqrt(−2p(x_d)/p''(x_d))` around
+//! the critical point `x_d` (identical values when that radicand is not
+//! positive, or when `p(x_d)` is zero within rounding). So a double root is
+//! never dropped in favour of a spurious complex pair; at worst a complex
+//! pair whose imaginary parts are `O(√ε)` is reported as a real double root.
+//! For coefficients that are small integers times powers of two Δ is
+//! computed exactly, so the count is exact.
 //!
 //! # Degenerate and non-finite input
 //!

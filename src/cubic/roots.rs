@@ -55,9 +55,8 @@ impl<F: Copy + Default + PartialOrd> Roots<F> {
         }
         let mut out = Self::empty();
         for &v in values {
-            if v.partial_cmp(&v).is_none() {
-                return None;
-            }
+            // NaN is unordered even with itself.
+            v.partial_cmp(&v)?;
             out.insert(v);
         }
         Some(out)
