@@ -61,16 +61,7 @@ const N: usize = 1024;
 
 fn bench_y_form(cr: &mut Criterion) {
     let mut rng = Rng(0x2545F4914F6CDD1D);
-    let x0: Vec<f64> = (0..N)
-        .map(|_| {
-            rng.log_uniform(3.0).abs()
-                * if std::env::var("NEG").is_ok() {
-                    -0.0001
-                } else {
-                    1.0
-                }
-        })
-        .collect();
+    let x0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0)).collect();
     let y0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0)).collect();
     let three = (0..N)
         .filter(|&i| cubic_y_root(x0[i], y0[i]).len() == 3)
@@ -201,5 +192,46 @@ fn bench_general(cr: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_y_form, bench_general);
+/// The mixed y-form inputs split by class, to show where the time goes:
+/// x0 > 0 (always one real root) and x0 < 0 scaled so that most cubics have
+/// three real roots.
+fn bench_y_form_by_class(cr: &mut Criterion) {
+    let mut g = cr.benchmark_group("cubic_y_form_by_class");
+    g.throughput(Throughput::Elements(N as u64));
+    g.sample_size(20);
+    g.warm_up_time(Duration::from_secs(1));
+    g.measurement_time(Duration::from_secs(2));
+    for (class, scale) in [("one_root", 1.0), ("mostly_three_roots", -1e-4)] {
+        let mut rng = Rng(0x2545F4914F6CDD1D);
+        let x0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0).abs() * scale).collect();
+        let y0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0)).collect();
+        let three = (0..N)
+            .filter(|&i| cubic_y_root(x0[i], y0[i]).len() == 3)
+            .count();
+        eprintln!("{class}: {three} of {N} have three real roots");
+        let mut out3 = vec![([0.0; 3], 0usize); N];
+        g.bench_function(format!("{class}/baseline_textbook"), |b| {
+            b.iter(|| {
+                let (x0, y0) = (black_box(&x0), black_box(&y0));
+                for i in 0..N {
+                    out3[i] = textbook(x0[i], 0.0, 1.5, -y0[i]);
+                }
+                black_box(&out3);
+            })
+        });
+        let mut out = vec![Roots::empty(); N];
+        g.bench_function(format!("{class}/cubic_y_root"), |b| {
+            b.iter(|| {
+                let (x0, y0) = (black_box(&x0), black_box(&y0));
+                for i in 0..N {
+                    out[i] = cubic_y_root(x0[i], y0[i]);
+                }
+                black_box(&out);
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_y_form, bench_general, bench_y_form_by_class);
 criterion_main!(benches);
