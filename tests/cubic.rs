@@ -313,7 +313,19 @@ fn check_cubic(a: f64, b: f64, c: f64, d: f64, roots: &[f64], eps: f64) -> Resul
                 }
                 intervals.push((Dy::from_f64(x).sub(&delta), Dy::from_f64(x).add(&delta)));
             }
-            None => intervals.push((Dy::from_f64(x), Dy::from_f64(x))), // κ = ∞: p'(x̂) = 0
+            None => {
+                // κ = ∞ (p'(x̂) = 0, a multiple root): the residual must
+                // still be at rounding level.
+                let xd = Dy::from_f64(x);
+                let rel = ratio(&p.eval(&xd).abs(), &p.abs_terms(&xd));
+                if rel > 8.0 * eps {
+                    return Err(format!(
+                        "root {x:e} at p' = 0 has residual {rel:e}: {}",
+                        ctx()
+                    ));
+                }
+                intervals.push((xd.clone(), xd));
+            }
         }
     }
     // Disjoint brackets for a claimed 3 distinct roots (Δ > 0, outside band):
@@ -401,7 +413,7 @@ fn from_roots(a: f64, r: [f64; 3]) -> (f64, f64, f64, f64) {
 // ---------------------------------------------------------------- properties
 
 proptest! {
-    #![proptest_config(config(1500))]
+    #![proptest_config(config(6000))]
 
     /// Random small-integer·2^k coefficients: exact count, C·κ·ε accuracy,
     /// residual small relative to the term magnitudes.
