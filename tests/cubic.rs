@@ -538,6 +538,20 @@ proptest! {
         prop_assert_eq!(p, if r.len() == 3 { r[1] } else { r[0] });
     }
 
+    /// f32 over its whole range (roots overflowing f32 are not returned).
+    #[test]
+    fn y_root_f32_all_scales(x0 in log_uniform(-37.0, 38.0), y0 in log_uniform(-37.0, 38.0)) {
+        let (x32, y32) = (x0 as f32, y0 as f32);
+        let r32 = cubic_y_root(x32, y32);
+        prop_assert!(r32.iter().all(|v| v.is_finite()));
+        let r64: Vec<f64> = r32.iter().map(|&x| f64::from(x)).collect();
+        let full = cubic_y_root(f64::from(x32), f64::from(y32));
+        if full.iter().all(|v| v.abs() < f64::from(f32::MAX)) {
+            let res = check_cubic(x32.into(), 0.0, 1.5, -f64::from(y32), &r64, f64::from(f32::EPSILON));
+            prop_assert!(res.is_ok(), "{}", res.unwrap_err());
+        }
+    }
+
     /// Moderate magnitudes, the simulation's regime, in f32 as well.
     #[test]
     fn y_root_moderate(x0 in log_uniform(-8.0, 8.0), y0 in log_uniform(-8.0, 8.0)) {
