@@ -8,55 +8,41 @@ use crate::Error;
 /// Cubics per stack-buffered chunk in the batch kernels.
 const CHUNK: usize = 64;
 
-/// The y-form batch driver. Within each chunk the common case (x0 > 0,
-/// moderate x0 and y0, y0 ≠ 0: exactly one real root) is gathered, without
-/// branching, into stack buffers and solved by a short loop whose
-/// iterations overlap in the CPU pipeline; a single call cannot overlap with
-/// the next like that. Everything else, and any lane whose cheap Newton
-/// guard fails, goes through the scalar solver, so results are identical to
-/// one call per cubic.
+/// The y-form batch driver: the general chunk classifier with b = 0 and
+/// c = 1.5 (see `core::Chunk`); results equal one call per cubic.
 #[inline(always)]
 fn y_batch<F: CubicFloat, T>(
     x0: &[F],
     y0: &[F],
     out: &mut [T],
-    fast_out: impl Fn(F) -> T,
+    from_roots: impl Fn(Roots<F>) -> T,
     scalar: impl Fn(F, F) -> T,
 ) {
-    let mut xs = [0.0f64; CHUNK];
-    let mut ys = [0.0f64; CHUNK];
-    let mut res = [0.0f64; CHUNK];
-    let mut fast_idx = [0u8; CHUNK];
-    let mut slow_idx = [0u8; CHUNK];
+    let mut chunk = core::Chunk::<CHUNK>::new();
     for ((xc, yc), oc) in x0
         .chunks(CHUNK)
         .zip(y0.chunks(CHUNK))
         .zip(out.chunks_mut(CHUNK))
     {
-        let (mut nf, mut ns) = (0, 0);
-        for (j, (&xf, &yf)) in xc.iter().zip(yc).enumerate() {
-            let (x, y) = (xf.widen(), yf.widen());
-            let fast = x > 0.0 && y != 0.0 && core::moderate(x) && core::moderate(y);
-            xs[nf] = x;
-            ys[nf] = y;
-            fast_idx[nf] = j as u8;
-            slow_idx[ns] = j as u8;
-            nf += usize::from(fast);
-            ns += usize::from(!fast);
+        chunk.clear();
+        for (j, (&x, &y)) in xc.iter().zip(yc).enumerate() {
+            chunk.classify(j, [x.widen(), 0.0, 1.5, -y.widen()]);
         }
-        core::y_one_root_lanes(&xs[..nf], &ys[..nf], &mut res[..nf]);
-        for (&j, &r) in fast_idx[..nf].iter().zip(&res[..nf]) {
-            let j = usize::from(j);
-            oc[j] = if r.is_nan() {
-                scalar(xc[j], yc[j])
-            } else {
-                fast_out(F::narrow(r))
-            };
-        }
-        for &j in &slow_idx[..ns] {
+        chunk.solve(|j, raw| oc[j] = from_roots(super::narrow_roots(raw)));
+        for &j in &chunk.other[..chunk.no] {
             let j = usize::from(j);
             oc[j] = scalar(xc[j], yc[j]);
         }
+    }
+}
+
+/// The principal root of a y-form root set, as `cubic_y_root_principal`.
+#[inline(always)]
+fn principal_of<F: CubicFloat>(r: Roots<F>) -> F {
+    match r.len() {
+        0 => F::nan(),
+        3 => r[1],
+        _ => r[0],
     }
 }
 
@@ -100,11 +86,29 @@ pub fn solve_cubic_into<F: CubicFloat>(
     check_len("b", n, b.len())?;
     check_len("c", n, c.len())?;
     check_len("d", n, d.len())?;
-    // A plain loop: gathering the one-root cubics into lanes, as the y-form
-    // batch does, measured slower here because classifying a general cubic
-    // costs most of solving it.
-    for ((((o, &a), &b), &c), &d) in out.iter_mut().zip(a).zip(b).zip(c).zip(d) {
-        *o = solve_cubic(a, b, c, d);
+    let mut chunk = core::Chunk::<CHUNK>::new();
+    let mut start = 0;
+    for oc in out.chunks_mut(CHUNK) {
+        let n = oc.len();
+        let (ac, bc, cc, dc) = (
+            &a[start..start + n],
+            &b[start..start + n],
+            &c[start..start + n],
+            &d[start..start + n],
+        );
+        chunk.clear();
+        for j in 0..n {
+            chunk.classify(
+                j,
+                [ac[j].widen(), bc[j].widen(), cc[j].widen(), dc[j].widen()],
+            );
+        }
+        chunk.solve(|j, raw| oc[j] = super::narrow_roots(raw));
+        for &j in &chunk.other[..chunk.no] {
+            let j = usize::from(j);
+            oc[j] = solve_cubic(ac[j], bc[j], cc[j], dc[j]);
+        }
+        start += n;
     }
     Ok(())
 }
@@ -146,8 +150,35 @@ pub fn solve_cubic_array_into<F: CubicFloat>(
             found: coeffs.shape().to_vec(),
         });
     }
-    for (o, row) in out.iter_mut().zip(coeffs.rows()) {
-        *o = solve_cubic(row[0], row[1], row[2], row[3]);
+    let mut chunk = core::Chunk::<CHUNK>::new();
+    let mut rows = coeffs.rows().into_iter();
+    let mut buf = [[F::zero(); 4]; CHUNK];
+    let mut outs = out.iter_mut();
+    loop {
+        let mut n = 0;
+        // `buf` first, for the same reason: no row is dropped between chunks.
+        for (slot, row) in buf.iter_mut().zip(rows.by_ref()) {
+            *slot = [row[0], row[1], row[2], row[3]];
+            n += 1;
+        }
+        if n == 0 {
+            break;
+        }
+        chunk.clear();
+        for (j, c) in buf[..n].iter().enumerate() {
+            chunk.classify(j, [c[0].widen(), c[1].widen(), c[2].widen(), c[3].widen()]);
+        }
+        let mut res = [Roots::empty(); CHUNK];
+        chunk.solve(|j, raw| res[j] = super::narrow_roots(raw));
+        for &j in &chunk.other[..chunk.no] {
+            let c = buf[usize::from(j)];
+            res[usize::from(j)] = solve_cubic(c[0], c[1], c[2], c[3]);
+        }
+        // `res` first: zip polls its left side first, and must not consume
+        // an output slot past the chunk.
+        for (r, o) in res[..n].iter().zip(outs.by_ref()) {
+            *o = *r;
+        }
     }
     Ok(())
 }
@@ -168,13 +199,7 @@ pub fn cubic_y_root_into<F: CubicFloat>(
 ) -> Result<(), Error> {
     check_len("x0", out.len(), x0.len())?;
     check_len("y0", out.len(), y0.len())?;
-    y_batch(
-        x0,
-        y0,
-        out,
-        |r| Roots::from_parts_unchecked([r, F::zero(), F::zero()], 1),
-        cubic_y_root,
-    );
+    y_batch(x0, y0, out, |r| r, cubic_y_root);
     Ok(())
 }
 
@@ -194,7 +219,7 @@ pub fn cubic_y_root_principal_into<F: CubicFloat>(
 ) -> Result<(), Error> {
     check_len("x0", out.len(), x0.len())?;
     check_len("y0", out.len(), y0.len())?;
-    y_batch(x0, y0, out, |r| r, cubic_y_root_principal);
+    y_batch(x0, y0, out, principal_of, cubic_y_root_principal);
     Ok(())
 }
 
@@ -217,7 +242,7 @@ pub fn cubic_y_root_array_into<F: CubicFloat>(
     check_len("x0", out.len(), x0.len())?;
     check_len("y0", out.len(), y0.len())?;
     if let (Some(x0), Some(y0), Some(out)) = (x0.as_slice(), y0.as_slice(), out.as_slice_mut()) {
-        y_batch(x0, y0, out, |r| r, cubic_y_root_principal);
+        y_batch(x0, y0, out, principal_of, cubic_y_root_principal);
         return Ok(());
     }
     for ((o, &x), &y) in out.iter_mut().zip(x0).zip(y0) {

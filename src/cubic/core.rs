@@ -591,13 +591,8 @@ fn depressed(s: &Scaled) -> (f64, f64, f64, f64, f64, f64) {
     (bb, cc, dd, b3, p, q)
 }
 
-/// The one real root of y³ + p·y + q when (q/2)² + (p/3)³ > 0 (unpolished).
-#[inline(always)]
-fn cardano_one(p: f64, q: f64) -> f64 {
-    cardano_one_parts(p, q).0
-}
-
-/// [`cardano_one`] plus the signed Cardano term A (0 when y = 0).
+/// The one real root of y³ + p·y + q when (q/2)² + (p/3)³ > 0 (unpolished),
+/// and the signed Cardano term A (0 when y = 0).
 #[inline(always)]
 fn cardano_one_parts(p: f64, q: f64) -> (f64, f64) {
     let h = 0.5 * q;
@@ -620,25 +615,6 @@ fn cardano_one_parts(p: f64, q: f64) -> (f64, f64) {
     let num = if pos { -q * a2 } else { a2 - p3 };
     let den = if pos { fma(a2, a2, p3 * (a2 + p3)) } else { ua };
     (num / den, ua)
-}
-
-/// Lanes of the simulation's cubic x0·y³ + 1.5·y − y0 with x0 > 0 and
-/// x0, y0 [`moderate`] and y0 ≠ 0: exactly the scalar path's arithmetic
-/// (so results are bit-identical), in a short branch-free loop whose
-/// iterations overlap in the pipeline. A lane whose Newton step fails the
-/// cheap guard is returned as NaN for the caller to redo on the scalar path.
-#[inline(never)]
-pub(crate) fn y_one_root_lanes(x0: &[f64], y0: &[f64], out: &mut [f64]) {
-    for ((o, &a), &y) in out.iter_mut().zip(x0).zip(y0) {
-        let s = Scaled {
-            a,
-            b: 0.0,
-            c: 1.5,
-            d: -y,
-        };
-        let (_, _, _, b3, p, q) = depressed(&s);
-        *o = s.polish_fast(cardano_one(p, q) - b3).unwrap_or(f64::NAN);
-    }
 }
 
 /// (q/2)² + (p/3)³ and a bound on its rounding error: covers the rounding
@@ -666,6 +642,96 @@ fn one_root_guess(p: f64, q: f64, b3: f64, dd: f64) -> f64 {
         small_real_root(t, ua, p, b3, dd)
     } else {
         t
+    }
+}
+
+/// Per-chunk stack buffers of the batch kernels. Each cubic of a chunk is
+/// classified once (the same arithmetic as the scalar path) and listed as
+/// clearly one real root, clearly three, or "other" (non-moderate, a = 0,
+/// d = 0, or a discriminant within its rounding bound); the one- and
+/// three-root lists are then solved in tight loops without the
+/// data-dependent class branch, which a loop of single calls mispredicts
+/// for mixed inputs. Every list calls the very functions the scalar path
+/// calls, so results are bit-identical to one call per cubic.
+pub(crate) struct Chunk<const N: usize> {
+    dep: [[f64; 10]; N],
+    one: [u8; N],
+    three: [u8; N],
+    /// Chunk positions left to the scalar solver.
+    pub other: [u8; N],
+    n1: usize,
+    n3: usize,
+    /// Length of `other`.
+    pub no: usize,
+}
+
+impl<const N: usize> Chunk<N> {
+    pub(crate) fn new() -> Self {
+        Chunk {
+            dep: [[0.0; 10]; N],
+            one: [0; N],
+            three: [0; N],
+            other: [0; N],
+            n1: 0,
+            n3: 0,
+            no: 0,
+        }
+    }
+
+    /// Classify the cubic at chunk position `j`, branch-free.
+    #[inline(always)]
+    pub(crate) fn classify(&mut self, j: usize, c: [f64; 4]) {
+        let ok = c[0] != 0.0
+            && c[3] != 0.0
+            && moderate(c[0])
+            && moderate(c[1])
+            && moderate(c[2])
+            && moderate(c[3]);
+        // Harmless stand-ins keep rejected lanes free of NaN/∞/subnormals.
+        let c = if ok { c } else { [1.0, 0.0, 1.0, 1.0] };
+        let s = Scaled {
+            a: c[0],
+            b: c[1],
+            c: c[2],
+            d: c[3],
+        };
+        let (bb, cc, dd, b3, p, q) = depressed(&s);
+        let (dc, err) = depressed_discriminant(bb, cc, dd, b3, p, q);
+        let is_one = ok && dc > err;
+        let is_three = ok && dc < -err;
+        self.dep[j] = [c[0], c[1], c[2], c[3], bb, cc, dd, b3, p, q];
+        self.one[self.n1] = j as u8;
+        self.three[self.n3] = j as u8;
+        self.other[self.no] = j as u8;
+        self.n1 += usize::from(is_one);
+        self.n3 += usize::from(is_three);
+        self.no += usize::from(!(is_one || is_three));
+    }
+
+    /// Solve the one- and three-root lists; `emit(j, roots)` receives the
+    /// sorted real roots of chunk position j.
+    #[inline(always)]
+    pub(crate) fn solve(&mut self, mut emit: impl FnMut(usize, Raw)) {
+        for &j in &self.one[..self.n1] {
+            let j = usize::from(j);
+            let [a, b, c, d, _, _, dd, b3, p, q] = self.dep[j];
+            let s = Scaled { a, b, c, d };
+            emit(j, Raw::one(s.polish(one_root_guess(p, q, b3, dd))));
+        }
+        for &j in &self.three[..self.n3] {
+            let j = usize::from(j);
+            let [a, b, c, d, bb, cc, dd, b3, p, q] = self.dep[j];
+            let s = Scaled { a, b, c, d };
+            emit(j, three_real(&s, p, q, b3, bb, cc, dd).real);
+        }
+    }
+
+    /// Start a new chunk.
+    #[inline(always)]
+    pub(crate) fn clear(&mut self) {
+        self.n1 = 0;
+        self.n3 = 0;
+        self.no = 0;
     }
 }
 

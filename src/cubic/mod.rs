@@ -162,7 +162,7 @@ fn all_finite(v: [f64; 4]) -> bool {
 }
 
 #[inline(always)]
-fn narrow_roots<F: CubicFloat>(raw: core::Raw) -> Roots<F> {
+pub(crate) fn narrow_roots<F: CubicFloat>(raw: core::Raw) -> Roots<F> {
     // Unused slots hold 0.0, so checking all three is branch-free and only
     // an f32 overflow (a root not representable in F) takes the slow path.
     let r = [
