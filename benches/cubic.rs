@@ -233,5 +233,122 @@ fn bench_y_form_by_class(cr: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_y_form, bench_general, bench_y_form_by_class);
+/// A load-robust cross-check printed before the criterion groups: each
+/// variant and the baseline are timed alternately, 300 times over the same
+/// 1024 inputs, and the minimum of each is kept, so a burst of load from
+/// other processes cannot land on one side only. Ratios < 1: faster.
+fn interleaved_min_ratios(_c: &mut Criterion) {
+    use std::time::Instant;
+    let mut rng = Rng(0x2545F4914F6CDD1D);
+    let x0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0)).collect();
+    let y0: Vec<f64> = (0..N).map(|_| rng.log_uniform(3.0)).collect();
+    let mut rng = Rng(0x9E3779B97F4A7C15);
+    let coef: Vec<[f64; 4]> = (0..N)
+        .map(|_| {
+            let mut c = [0.0; 4];
+            for v in c.iter_mut() {
+                *v = rng.log_uniform(3.0);
+            }
+            c
+        })
+        .collect();
+    let col = |k: usize| coef.iter().map(|c| c[k]).collect::<Vec<f64>>();
+    let (a, b, c, d) = (col(0), col(1), col(2), col(3));
+    let mut o3 = vec![([0.0; 3], 0usize); N];
+    let mut o = vec![Roots::empty(); N];
+    let mut op = vec![0.0; N];
+    let mut best = [f64::MAX; 9];
+    let time = |best: &mut f64, f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        *best = best.min(t.elapsed().as_secs_f64());
+    };
+    for _ in 0..300 {
+        time(&mut best[0], &mut || {
+            let (x0, y0) = (black_box(&x0), black_box(&y0));
+            for i in 0..N {
+                o3[i] = textbook(x0[i], 0.0, 1.5, -y0[i]);
+            }
+            black_box(&o3);
+        });
+        time(&mut best[1], &mut || {
+            let (x0, y0) = (black_box(&x0), black_box(&y0));
+            for i in 0..N {
+                o[i] = cubic_y_root(x0[i], y0[i]);
+            }
+            black_box(&o);
+        });
+        time(&mut best[2], &mut || {
+            let (x0, y0) = (black_box(&x0), black_box(&y0));
+            for i in 0..N {
+                o[i] = solve_cubic(x0[i], 0.0, 1.5, -y0[i]);
+            }
+            black_box(&o);
+        });
+        time(&mut best[3], &mut || {
+            cubic_y_root_into(black_box(&x0), black_box(&y0), &mut o).unwrap();
+            black_box(&o);
+        });
+        time(&mut best[4], &mut || {
+            let (x0, y0) = (black_box(&x0), black_box(&y0));
+            for i in 0..N {
+                op[i] = cubic_y_root_principal(x0[i], y0[i]);
+            }
+            black_box(&op);
+        });
+        time(&mut best[5], &mut || {
+            cubic_y_root_principal_into(black_box(&x0), black_box(&y0), &mut op).unwrap();
+            black_box(&op);
+        });
+        time(&mut best[6], &mut || {
+            let (a, b, c, d) = (black_box(&a), black_box(&b), black_box(&c), black_box(&d));
+            for i in 0..N {
+                o3[i] = textbook(a[i], b[i], c[i], d[i]);
+            }
+            black_box(&o3);
+        });
+        time(&mut best[7], &mut || {
+            let (a, b, c, d) = (black_box(&a), black_box(&b), black_box(&c), black_box(&d));
+            for i in 0..N {
+                o[i] = solve_cubic(a[i], b[i], c[i], d[i]);
+            }
+            black_box(&o);
+        });
+        time(&mut best[8], &mut || {
+            solve_cubic_into(
+                black_box(&a),
+                black_box(&b),
+                black_box(&c),
+                black_box(&d),
+                &mut o,
+            )
+            .unwrap();
+            black_box(&o);
+        });
+    }
+    let ns = |t: f64| t * 1e9 / N as f64;
+    eprintln!("interleaved min-of-300 (ns per cubic, ratio to the baseline):");
+    eprintln!("  y-form mixed: baseline {:.1}", ns(best[0]));
+    for (k, name) in [
+        (1, "cubic_y_root"),
+        (2, "solve_cubic"),
+        (3, "cubic_y_root_into (batch)"),
+        (4, "cubic_y_root_principal"),
+        (5, "cubic_y_root_principal_into (batch)"),
+    ] {
+        eprintln!("    {name}: {:.1} ({:.2}x)", ns(best[k]), best[k] / best[0]);
+    }
+    eprintln!("  general mixed: baseline {:.1}", ns(best[6]));
+    for (k, name) in [(7, "solve_cubic"), (8, "solve_cubic_into (batch)")] {
+        eprintln!("    {name}: {:.1} ({:.2}x)", ns(best[k]), best[k] / best[6]);
+    }
+}
+
+criterion_group!(
+    benches,
+    interleaved_min_ratios,
+    bench_y_form,
+    bench_general,
+    bench_y_form_by_class
+);
 criterion_main!(benches);
