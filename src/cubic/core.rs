@@ -5,22 +5,29 @@
 //! half an f32 ulp for all but pathologically conditioned roots).
 //!
 //! Plan of one solve (`a ≠ 0`, `d ≠ 0`, all finite):
-//! 1. Scale by powers of two only (exact): the leading coefficient into
-//!    [1, 2) and the variable `x = 2^k·t` so that the largest root is O(1).
-//!    Nothing below can then overflow, whatever the input magnitudes.
-//! 2. Decide the root count from the discriminant of the *scaled original*
-//!    coefficients (FMA-evaluated, with a rounding-error bound): a value
-//!    inside its error bound is treated as zero, i.e. a multiple root, so a
-//!    double root is never lost to a spurious complex pair.
-//! 3. One real root: Cardano with the cancellation-free sign choice, and for
-//!    `p > 0` the rewritten sum `-q / (A² + B² + p/3)` that avoids `A + B`
-//!    cancelling. Three real roots: trigonometric form for the root of
-//!    largest magnitude only (argument clamped into [-1, 1]), the other two
-//!    by backward deflation and a stable quadratic (product by Vieta).
-//!    Multiple root: the critical point (root of `p'`) plus a second-order
-//!    split `±sqrt(-2p/p'')`.
-//! 4. Polish every root with Newton steps on the scaled original polynomial,
-//!    each kept only if it lowers |p|, stopping once a step is below √ε.
+//! 1. If every coefficient is in [2^-60, 2^61] use them as they are (no
+//!    intermediate can over- or underflow). Otherwise scale by powers of two
+//!    only (exact): the leading coefficient into [1, 2) and the variable
+//!    `x = 2^k·t` so that the largest root is O(1); roots so widely spread
+//!    that a scaled coefficient would leave the normal range are solved per
+//!    Newton-polygon group instead, and roots beyond ~2^1000 separately.
+//! 2. Root count: the depressed discriminant (q/2)² + (p/3)³ when it is
+//!    outside its rounding-error bound; otherwise the discriminant of the
+//!    original coefficients with its bound, a value inside which is a
+//!    multiple root, so a double root is never lost to a spurious complex
+//!    pair.
+//! 3. One real root: Cardano with the cancellation-free sign choice, the
+//!    opposite-sign case `A + B` rewritten as `−q·A²/(A⁴ + p3·A² + p3²)`,
+//!    and a root that cancels in the shift recovered from Vieta's product
+//!    with the complex pair. Three real roots: cos(θ/3) and sin(θ/3) from
+//!    polynomial fits in (1 − cos θ)/2 (clamped, so never NaN), the smallest
+//!    root by Vieta's product when a sum or the shift cancels, deflation by
+//!    the largest when two roots are tiny next to the third. Multiple root:
+//!    the critical point (root of `p'`) plus a second-order split
+//!    `±sqrt(−2p/p'')`.
+//! 4. Polish every root with a Newton step on the unrounded coefficients: a
+//!    step below 2^-27 relative is taken, larger steps only while they lower
+//!    |p| (see [`Scaled::polish`]).
 
 /// Floor of log2|x| for finite nonzero x (subnormals included).
 #[inline(always)]
