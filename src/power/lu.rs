@@ -38,9 +38,13 @@ pub(crate) fn inverse<A: InvElem>(a: &ArrayRef2<A>) -> Result<Array2<A>, Error> 
     let mut lu: Vec<A> = a.iter().copied().collect();
     let mut perm: Vec<usize> = (0..n).collect();
     for col in 0..n {
-        let (p, size) = (col..n)
-            .map(|r| (r, lu[r * n + col].pivot_size()))
-            .fold((col, -1.0), |best, cur| if cur.1 > best.1 { cur } else { best });
+        let (p, size) =
+            (col..n)
+                .map(|r| (r, lu[r * n + col].pivot_size()))
+                .fold(
+                    (col, -1.0),
+                    |best, cur| if cur.1 > best.1 { cur } else { best },
+                );
         // NaN pivots cannot occur: the input is finite and a non-finite
         // intermediate would be caught by the final check; a zero pivot means
         // the column is (exactly) dependent on the previous ones.

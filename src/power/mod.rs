@@ -253,7 +253,8 @@ impl<A: PowerScalar> PowerWorkspace<A> {
     }
 
     /// Matrix products the last successful or failed call performed (0 for
-    /// `k ≤ 1`); equal to [`product_count`]`(k)` after a successful call.
+    /// `k ≤ 1` and for a `0×0` matrix); equal to [`product_count`]`(k)` after
+    /// a successful call on a non-empty matrix.
     ///
     /// ```
     /// use ndarray::{array, Array2};
@@ -344,6 +345,9 @@ pub fn matrix_power_into<A: PowerScalar>(
         });
     }
     ws.products = 0;
+    if n == 0 {
+        return Ok(());
+    }
     if k == 0 {
         out.fill(A::zero());
         out.diag_mut().fill(A::one());
@@ -516,7 +520,9 @@ pub fn matrix_power_mod<A: ModScalar>(a: &ArrayRef2<A>, k: u64, m: A) -> Result<
     }
     let a64: Vec<u64> = a.iter().map(|&v| v.to_u64() % m).collect();
     let r = modular::power_mod_u64(n, &a64, k, m);
-    Ok(Array2::from_shape_fn((n, n), |(i, j)| A::from_u64(r[i * n + j])))
+    Ok(Array2::from_shape_fn((n, n), |(i, j)| {
+        A::from_u64(r[i * n + j])
+    }))
 }
 
 #[cfg(test)]

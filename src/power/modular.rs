@@ -46,6 +46,9 @@ fn mul_mod(n: usize, a: &[u64], b: &[u64], c: &mut [u64], m: u64, carry: u128) {
 /// `A^k mod m` on a row-major `n×n` slice (entries already reduced).
 pub(crate) fn power_mod_u64(n: usize, a: &[u64], k: u64, m: u64) -> Vec<u64> {
     let carry = two_pow_128_mod(m);
+    if n == 0 {
+        return Vec::new();
+    }
     if k == 0 {
         let one = u64::from(m != 1);
         let mut id = vec![0u64; n * n];
