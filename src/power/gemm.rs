@@ -9,19 +9,38 @@ use std::num::Wrapping;
 /// proved that no partial sum can overflow (then wrapping ops are exact).
 pub(crate) trait Ring: Copy + Send + Sync {
     const ZERO: Self;
+    const ONE: Self;
     /// `self + a·b`.
     fn madd(self, a: Self, b: Self) -> Self;
+    /// `self + a·b`, rounded once for floats (only called where the CPU has
+    /// FMA; elsewhere it would be a slow software routine).
+    #[inline(always)]
+    fn madd_fused(self, a: Self, b: Self) -> Self {
+        self.madd(a, b)
+    }
+    #[inline(always)]
+    fn madd_as<const FUSED: bool>(self, a: Self, b: Self) -> Self {
+        if FUSED {
+            self.madd_fused(a, b)
+        } else {
+            self.madd(a, b)
+        }
+    }
 }
 
 macro_rules! ring_plain {
     ($($t:ty),*) => {$(
         impl Ring for $t {
             const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
             #[inline(always)]
             fn madd(self, a: Self, b: Self) -> Self { self + a * b }
+            #[inline(always)]
+            fn madd_fused(self, a: Self, b: Self) -> Self { a.mul_add(b, self) }
         }
         impl Ring for Complex<$t> {
             const ZERO: Self = Complex { re: 0.0, im: 0.0 };
+            const ONE: Self = Complex { re: 1.0, im: 0.0 };
             #[inline(always)]
             fn madd(self, a: Self, b: Self) -> Self { self + a * b }
         }
@@ -33,11 +52,13 @@ macro_rules! ring_int {
     ($($t:ty),*) => {$(
         impl Ring for $t {
             const ZERO: Self = 0;
+            const ONE: Self = 1;
             #[inline(always)]
             fn madd(self, a: Self, b: Self) -> Self { self.wrapping_add(a.wrapping_mul(b)) }
         }
         impl Ring for Wrapping<$t> {
             const ZERO: Self = Wrapping(0);
+            const ONE: Self = Wrapping(1);
             #[inline(always)]
             fn madd(self, a: Self, b: Self) -> Self { Wrapping(self.0.wrapping_add(a.0.wrapping_mul(b.0))) }
         }
@@ -58,8 +79,48 @@ const KC: usize = 128;
 /// vectorises, each loaded `B` element is used four times, and the `B`
 /// panel is reused from cache by every row block.
 pub(crate) fn gemm_blocked<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    if let Some(v3) = v3() {
+        return pulp::Simd::vectorize(v3, Blocked::<T, true> { n, a, b, c });
+    }
+    gemm_blocked_body::<T, false>(n, a, b, c)
+}
+
+/// AVX2+FMA, when the CPU has it (detected once).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn v3() -> Option<pulp::x86::V3> {
+    static V3: std::sync::OnceLock<Option<pulp::x86::V3>> = std::sync::OnceLock::new();
+    *V3.get_or_init(pulp::x86::V3::try_new)
+}
+
+/// Runs the blocked kernel inside pulp's safe runtime dispatch, so that the
+/// (fully inlined) loops are compiled for AVX2+FMA — without any `unsafe`
+/// in numkit. `FUSED` selects fused multiply-add for floats, which is only
+/// fast where the instruction exists.
+struct Blocked<'a, T, const FUSED: bool> {
+    n: usize,
+    a: &'a [T],
+    b: &'a [T],
+    c: &'a mut [T],
+}
+
+impl<T: Ring, const FUSED: bool> pulp::WithSimd for Blocked<'_, T, FUSED> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        gemm_blocked_body::<T, FUSED>(self.n, self.a, self.b, self.c)
+    }
+}
+
+/// Rows of the register tile.
+const MR: usize = 4;
+/// Columns of the register tile (two AVX2 registers of f64/i64).
+const NR: usize = 8;
+
+#[inline(always)]
+fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
     debug_assert!(a.len() >= n * n && b.len() >= n * n && c.len() >= n * n);
-    let c = &mut c[..n * n];
+    let (a, b, c) = (&a[..n * n], &b[..n * n], &mut c[..n * n]);
     c.fill(T::ZERO);
     let mut j0 = 0;
     while j0 < n {
@@ -67,52 +128,20 @@ pub(crate) fn gemm_blocked<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
         let mut l0 = 0;
         while l0 < n {
             let l1 = (l0 + KC).min(n);
-            let mut rows = c.chunks_exact_mut(n).enumerate();
-            loop {
-                let Some((i, r0)) = rows.next() else { break };
-                let Some((_, r1)) = rows.next() else {
-                    row1(n, i, j0, j1, l0, l1, a, b, r0);
-                    break;
-                };
-                let Some((_, r2)) = rows.next() else {
-                    row1(n, i, j0, j1, l0, l1, a, b, r0);
-                    row1(n, i + 1, j0, j1, l0, l1, a, b, r1);
-                    break;
-                };
-                let Some((_, r3)) = rows.next() else {
-                    row1(n, i, j0, j1, l0, l1, a, b, r0);
-                    row1(n, i + 1, j0, j1, l0, l1, a, b, r1);
-                    row1(n, i + 2, j0, j1, l0, l1, a, b, r2);
-                    break;
-                };
-                let (c0, c1, c2, c3) = (
-                    &mut r0[j0..j1],
-                    &mut r1[j0..j1],
-                    &mut r2[j0..j1],
-                    &mut r3[j0..j1],
-                );
-                let (a0, a1, a2, a3) = (
-                    &a[i * n..][..n],
-                    &a[(i + 1) * n..][..n],
-                    &a[(i + 2) * n..][..n],
-                    &a[(i + 3) * n..][..n],
-                );
-                for l in l0..l1 {
-                    let (x0, x1, x2, x3) = (a0[l], a1[l], a2[l], a3[l]);
-                    let br = &b[l * n + j0..l * n + j1];
-                    for ((((p0, p1), p2), p3), &y) in c0
-                        .iter_mut()
-                        .zip(c1.iter_mut())
-                        .zip(c2.iter_mut())
-                        .zip(c3.iter_mut())
-                        .zip(br)
-                    {
-                        *p0 = p0.madd(x0, y);
-                        *p1 = p1.madd(x1, y);
-                        *p2 = p2.madd(x2, y);
-                        *p3 = p3.madd(x3, y);
-                    }
+            let mut i = 0;
+            while i + MR <= n {
+                let mut j = j0;
+                while j + NR <= j1 {
+                    tile::<T, FUSED>(n, i, j, l0, l1, a, b, c);
+                    j += NR;
                 }
+                for r in i..i + MR {
+                    edge_row::<T, FUSED>(n, r, j, j1, l0, l1, a, b, c);
+                }
+                i += MR;
+            }
+            for r in i..n {
+                edge_row::<T, FUSED>(n, r, j0, j1, l0, l1, a, b, c);
             }
             l0 = l1;
         }
@@ -120,41 +149,59 @@ pub(crate) fn gemm_blocked<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
     }
 }
 
+/// `C[i..i+4, j..j+8] += A[i..i+4, l0..l1] · B[l0..l1, j..j+8]`, the
+/// accumulators held in registers across the whole `l` range. Fixed-size
+/// arrays let the compiler vectorise at any SIMD width.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn row1<T: Ring>(
-    n: usize,
-    i: usize,
-    j0: usize,
-    j1: usize,
-    l0: usize,
-    l1: usize,
-    a: &[T],
-    b: &[T],
-    r: &mut [T],
-) {
-    let cr = &mut r[j0..j1];
-    let ar = &a[i * n..][..n];
-    for l in l0..l1 {
-        let x = ar[l];
-        let br = &b[l * n + j0..l * n + j1];
-        for (p, &y) in cr.iter_mut().zip(br) {
-            *p = p.madd(x, y);
+fn tile<T: Ring, const FUSED: bool>(n: usize, i: usize, j: usize, l0: usize, l1: usize, a: &[T], b: &[T], c: &mut [T]) {
+    let mut acc = [[T::ZERO; NR]; MR];
+    let rows: [&[T]; MR] = std::array::from_fn(|r| &a[(i + r) * n + l0..(i + r) * n + l1]);
+    for (dl, l) in (l0..l1).enumerate() {
+        let bl: &[T; NR] = b[l * n + j..l * n + j + NR].try_into().expect("NR elements");
+        for r in 0..MR {
+            let x = rows[r][dl];
+            for t in 0..NR {
+                acc[r][t] = acc[r][t].madd_as::<FUSED>(x, bl[t]);
+            }
+        }
+    }
+    for (r, acc_r) in acc.iter().enumerate() {
+        let cr: &mut [T; NR] = (&mut c[(i + r) * n + j..(i + r) * n + j + NR]).try_into().expect("NR elements");
+        for t in 0..NR {
+            cr[t] = cr[t].madd(T::ONE, acc_r[t]);
         }
     }
 }
 
-/// `a·b` for fixed `N×N` matrices on the stack; fully unrolled for small `N`.
+/// One row of `C` over columns `j0..j1` (tile edges).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn edge_row<T: Ring, const FUSED: bool>(n: usize, r: usize, j0: usize, j1: usize, l0: usize, l1: usize, a: &[T], b: &[T], c: &mut [T]) {
+    if j0 >= j1 {
+        return;
+    }
+    let cr = &mut c[r * n + j0..r * n + j1];
+    for l in l0..l1 {
+        let x = a[r * n + l];
+        for (p, &y) in cr.iter_mut().zip(&b[l * n + j0..l * n + j1]) {
+            *p = p.madd_as::<FUSED>(x, y);
+        }
+    }
+}
+
+/// `a·b` for fixed `N×N` matrices on the stack, fully unrolled. Row `i` of
+/// the result is `Σ_l a[i][l]·b[l]` — whole rows of `b` scaled and added, so
+/// each step is one `N`-wide vector operation. (Compiled for the baseline
+/// instruction set: runtime dispatch to AVX2 costs more than it saves here.)
 #[inline(always)]
 pub(crate) fn small_mul<T: Ring, const N: usize>(a: &[[T; N]; N], b: &[[T; N]; N]) -> [[T; N]; N] {
     let mut c = [[T::ZERO; N]; N];
-    for i in 0..N {
-        for j in 0..N {
-            let mut s = T::ZERO;
-            for l in 0..N {
-                s = s.madd(a[i][l], b[l][j]);
+    for (ci, ai) in c.iter_mut().zip(a) {
+        for (&x, bl) in ai.iter().zip(b) {
+            for (p, &y) in ci.iter_mut().zip(bl) {
+                *p = p.madd(x, y);
             }
-            c[i][j] = s;
         }
     }
     c

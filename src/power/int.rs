@@ -151,6 +151,16 @@ pub(crate) fn small_mul_checked<T: CheckedElem, const N: usize>(
     a: &[[T; N]; N],
     b: &[[T; N]; N],
 ) -> Result<[[T; N]; N], Error> {
+    let mag = |m: &[[T; N]; N]| {
+        m.iter()
+            .flatten()
+            .fold(0u128, |acc, v| acc.max(v.magnitude()))
+    };
+    // Same a-priori bound as the large kernel: when it holds, plain
+    // wrapping arithmetic is exact.
+    if fast_path_safe(mag(a), mag(b), N, T::MAX_MAG) {
+        return Ok(super::gemm::small_mul(a, b));
+    }
     let mut c = [[T::ZERO; N]; N];
     let mut overflow = false;
     for i in 0..N {

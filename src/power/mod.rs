@@ -116,7 +116,7 @@ pub trait ModScalar: PowerScalar + sealed::Modular {}
 
 /// Float products below this size use numkit's blocked loop; from it on,
 /// ndarray's `general_mat_mul` (packed matrixmultiply kernels, or BLAS).
-const FLOAT_GEMM_CUTOFF: usize = 16;
+const FLOAT_GEMM_CUTOFF: usize = 128;
 
 fn float_gemm<T: LinalgScalar + Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
     if n < FLOAT_GEMM_CUTOFF {
@@ -307,6 +307,15 @@ fn square_dim<A>(a: &ArrayRef2<A>) -> Result<usize, Error> {
 /// ```
 pub fn matrix_power<A: PowerScalar>(a: &ArrayRef2<A>, k: u64) -> Result<Array2<A>, Error> {
     let n = square_dim(a)?;
+    if k >= 1 {
+        match n {
+            1 => return small_alloc::<A, 1>(a, k),
+            2 => return small_alloc::<A, 2>(a, k),
+            3 => return small_alloc::<A, 3>(a, k),
+            4 => return small_alloc::<A, 4>(a, k),
+            _ => {}
+        }
+    }
     let mut out = Array2::zeros((n, n));
     let mut ws = PowerWorkspace::new();
     matrix_power_into(a, k, &mut out, &mut ws)?;
@@ -362,7 +371,7 @@ pub fn matrix_power_into<A: PowerScalar>(
     }
 }
 
-/// `n ≤ 4`: the whole schedule runs in registers/stack arrays.
+/// `n ≤ 4`: the whole schedule runs on stack arrays.
 #[inline(always)]
 fn small_power<A: PowerScalar, const N: usize>(
     a: &ArrayRef2<A>,
@@ -370,22 +379,70 @@ fn small_power<A: PowerScalar, const N: usize>(
     out: &mut ArrayRef2<A>,
     ws: &mut PowerWorkspace<A>,
 ) -> Result<(), Error> {
-    let mut m = [[A::zero(); N]; N];
-    for ((i, j), &v) in a.indexed_iter() {
-        m[i][j] = v;
-    }
-    let mut cur = m;
-    for step in steps(k) {
-        ws.products += 1;
-        cur = match step {
-            Step::Square => A::small_mul(&cur, &cur)?,
-            Step::MulA => A::small_mul(&cur, &m)?,
-        };
-    }
-    for ((i, j), v) in out.indexed_iter_mut() {
-        *v = cur[i][j];
+    let (p, count) = small_schedule::<A, N>(&load_small::<A, N>(a), k, &mut ws.products)?;
+    ws.products = count;
+    if let Some(o) = out.as_slice_mut() {
+        for (dst, row) in o.chunks_exact_mut(N).zip(&p) {
+            dst.copy_from_slice(row);
+        }
+    } else {
+        for i in 0..N {
+            for j in 0..N {
+                out[[i, j]] = p[i][j];
+            }
+        }
     }
     Ok(())
+}
+
+#[inline(always)]
+fn load_small<A: PowerScalar, const N: usize>(a: &ArrayRef2<A>) -> [[A; N]; N] {
+    let mut m = [[A::zero(); N]; N];
+    if let Some(s) = a.as_slice() {
+        for (row, src) in m.iter_mut().zip(s.chunks_exact(N)) {
+            row.copy_from_slice(src);
+        }
+    } else {
+        for (i, row) in m.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = a[[i, j]];
+            }
+        }
+    }
+    m
+}
+
+/// The schedule on a stack matrix (`k ≥ 1`); counts products into `count`
+/// as it goes so that a failed call still reports them.
+#[inline(always)]
+fn small_schedule<A: PowerScalar, const N: usize>(
+    m: &[[A; N]; N],
+    k: u64,
+    count: &mut u32,
+) -> Result<([[A; N]; N], u32), Error> {
+    debug_assert!(k >= 1);
+    let mut cur = *m;
+    let mut bit = 63 - k.leading_zeros();
+    *count = 0;
+    while bit > 0 {
+        bit -= 1;
+        *count += 1;
+        cur = A::small_mul(&cur, &cur)?;
+        if (k >> bit) & 1 == 1 {
+            *count += 1;
+            cur = A::small_mul(&cur, m)?;
+        }
+    }
+    Ok((cur, *count))
+}
+
+/// Allocating `n ≤ 4` path: one allocation, for the result.
+#[inline(always)]
+fn small_alloc<A: PowerScalar, const N: usize>(a: &ArrayRef2<A>, k: u64) -> Result<Array2<A>, Error> {
+    let mut count = 0;
+    let (p, _) = small_schedule::<A, N>(&load_small::<A, N>(a), k, &mut count)?;
+    let flat: Vec<A> = p.iter().flatten().copied().collect();
+    Ok(Array2::from_shape_vec((N, N), flat).expect("N*N elements"))
 }
 
 fn general_power<A: PowerScalar>(
