@@ -154,11 +154,22 @@ fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: 
 /// arrays let the compiler vectorise at any SIMD width.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn tile<T: Ring, const FUSED: bool>(n: usize, i: usize, j: usize, l0: usize, l1: usize, a: &[T], b: &[T], c: &mut [T]) {
+fn tile<T: Ring, const FUSED: bool>(
+    n: usize,
+    i: usize,
+    j: usize,
+    l0: usize,
+    l1: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+) {
     let mut acc = [[T::ZERO; NR]; MR];
     let rows: [&[T]; MR] = std::array::from_fn(|r| &a[(i + r) * n + l0..(i + r) * n + l1]);
     for (dl, l) in (l0..l1).enumerate() {
-        let bl: &[T; NR] = b[l * n + j..l * n + j + NR].try_into().expect("NR elements");
+        let bl: &[T; NR] = b[l * n + j..l * n + j + NR]
+            .try_into()
+            .expect("NR elements");
         for r in 0..MR {
             let x = rows[r][dl];
             for t in 0..NR {
@@ -167,7 +178,9 @@ fn tile<T: Ring, const FUSED: bool>(n: usize, i: usize, j: usize, l0: usize, l1:
         }
     }
     for (r, acc_r) in acc.iter().enumerate() {
-        let cr: &mut [T; NR] = (&mut c[(i + r) * n + j..(i + r) * n + j + NR]).try_into().expect("NR elements");
+        let cr: &mut [T; NR] = (&mut c[(i + r) * n + j..(i + r) * n + j + NR])
+            .try_into()
+            .expect("NR elements");
         for t in 0..NR {
             cr[t] = cr[t].madd(T::ONE, acc_r[t]);
         }
@@ -177,7 +190,17 @@ fn tile<T: Ring, const FUSED: bool>(n: usize, i: usize, j: usize, l0: usize, l1:
 /// One row of `C` over columns `j0..j1` (tile edges).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn edge_row<T: Ring, const FUSED: bool>(n: usize, r: usize, j0: usize, j1: usize, l0: usize, l1: usize, a: &[T], b: &[T], c: &mut [T]) {
+fn edge_row<T: Ring, const FUSED: bool>(
+    n: usize,
+    r: usize,
+    j0: usize,
+    j1: usize,
+    l0: usize,
+    l1: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+) {
     if j0 >= j1 {
         return;
     }

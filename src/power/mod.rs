@@ -195,8 +195,9 @@ impl_mod!(u8, u16, u32, u64, usize);
 
 /// Reusable scratch memory for [`matrix_power_into`].
 ///
-/// It grows to the largest matrix it has served (three `n×n` buffers) and
-/// is then reused, so a loop of same-size powers allocates nothing after the
+/// It grows to the largest matrix it has served (one `n×n` buffer, plus one
+/// for a copy of `a` if `a` is not contiguous row-major and one more if
+/// `out` is not) and is then reused, so a loop of same-size powers allocates nothing after the
 /// first call. It also reports how many matrix products the last call
 /// performed.
 ///
@@ -269,11 +270,8 @@ impl<A: PowerScalar> PowerWorkspace<A> {
     }
 
     fn reserve(&mut self, n: usize) {
-        let nn = n * n;
         for v in [&mut self.a, &mut self.x, &mut self.y] {
-            if v.len() < nn {
-                v.resize(nn, A::zero());
-            }
+            grow(v, n * n);
         }
     }
 }
@@ -438,7 +436,10 @@ fn small_schedule<A: PowerScalar, const N: usize>(
 
 /// Allocating `n ≤ 4` path: one allocation, for the result.
 #[inline(always)]
-fn small_alloc<A: PowerScalar, const N: usize>(a: &ArrayRef2<A>, k: u64) -> Result<Array2<A>, Error> {
+fn small_alloc<A: PowerScalar, const N: usize>(
+    a: &ArrayRef2<A>,
+    k: u64,
+) -> Result<Array2<A>, Error> {
     let mut count = 0;
     let (p, _) = small_schedule::<A, N>(&load_small::<A, N>(a), k, &mut count)?;
     let flat: Vec<A> = p.iter().flatten().copied().collect();
@@ -453,48 +454,96 @@ fn general_power<A: PowerScalar>(
     ws: &mut PowerWorkspace<A>,
 ) -> Result<(), Error> {
     let nn = n * n;
-    ws.reserve(n);
     let PowerWorkspace {
-        a: abuf,
+        a: acopy,
         x,
         y,
         products,
     } = ws;
-    let (abuf, x, y) = (&mut abuf[..nn], &mut x[..nn], &mut y[..nn]);
-    // A contiguous row-major copy of A: the kernels read it at unit stride
-    // whatever the caller's layout (O(n²), next to O(n³) products).
-    for (dst, &src) in abuf.iter_mut().zip(a.iter()) {
-        *dst = src;
-    }
-    let abuf: &[A] = abuf;
-    // `None`: the current power is A itself; `Some(true)`: it is in x.
-    let mut cur: Option<bool> = None;
-    for step in steps(k) {
-        *products += 1;
-        let in_x = match cur {
-            None => {
-                A::gemm(n, abuf, abuf, x)?;
-                cur = Some(true);
-                continue;
+    // The kernels read A at unit stride: use the caller's memory when it is
+    // already row-major and contiguous, else a copy (O(n²) next to O(n³)).
+    let abuf: &[A] = match a.as_slice() {
+        Some(s) => s,
+        None => {
+            grow(acopy, nn);
+            for (dst, &src) in acopy.iter_mut().zip(a.iter()) {
+                *dst = src;
             }
-            Some(in_x) => in_x,
-        };
-        let (src, dst): (&[A], &mut [A]) = if in_x { (&*x, &mut *y) } else { (&*y, &mut *x) };
-        match step {
-            Step::Square => A::gemm(n, src, src, dst)?,
-            Step::MulA => A::gemm(n, src, abuf, dst)?,
+            &acopy[..nn]
         }
-        cur = Some(!in_x);
+    };
+    let p = product_count(k);
+    grow(y, nn);
+    let y = &mut y[..nn];
+    if let Some(o) = out.as_slice_mut() {
+        // Ping-pong between the caller's buffer and one scratch buffer,
+        // starting so that the last product lands in the caller's buffer.
+        if p == 0 {
+            o.copy_from_slice(abuf);
+            return Ok(());
+        }
+        if p % 2 == 1 {
+            run_schedule(n, abuf, k, o, y, products)?;
+        } else {
+            run_schedule(n, abuf, k, y, o, products)?;
+        }
+        return Ok(());
     }
-    let result: &[A] = match cur {
-        None => abuf,
-        Some(true) => x,
-        Some(false) => y,
+    grow(x, nn);
+    let x = &mut x[..nn];
+    let in_first = run_schedule(n, abuf, k, x, y, products)?;
+    let result: &[A] = match (p, in_first) {
+        (0, _) => abuf,
+        (_, true) => x,
+        (_, false) => y,
     };
     for (dst, &src) in out.iter_mut().zip(result) {
         *dst = src;
     }
     Ok(())
+}
+
+fn grow<A: Clone + num_traits::Zero>(v: &mut Vec<A>, len: usize) {
+    if v.len() < len {
+        v.resize(len, A::zero());
+    }
+}
+
+/// Runs the schedule for `k ≥ 1`, the first product writing `first`, the
+/// next `second`, and so on alternately. Returns whether the result is in
+/// `first` (meaningless when no product was needed, `k = 1`).
+fn run_schedule<A: PowerScalar>(
+    n: usize,
+    abuf: &[A],
+    k: u64,
+    first: &mut [A],
+    second: &mut [A],
+    products: &mut u32,
+) -> Result<bool, Error> {
+    // `None`: the current power is A itself; `Some(true)`: it is in `first`.
+    let mut cur: Option<bool> = None;
+    for step in steps(k) {
+        *products += 1;
+        let in_first = match cur {
+            None => {
+                A::gemm(n, abuf, abuf, first)?;
+                cur = Some(true);
+                continue;
+            }
+            Some(f) => f,
+        };
+        let (src, dst): (&[A], &mut [A]) = if in_first {
+            (&*first, &mut *second)
+        } else {
+            (&*second, &mut *first)
+        };
+        match step {
+            Step::Square => A::gemm(n, src, src, dst)?,
+            Step::MulA => A::gemm(n, src, abuf, dst)?,
+        }
+        cur = Some(!in_first);
+    }
+    Ok(cur.unwrap_or(true))
 }
 
 /// `A^k` for every matrix of a stack `a` of shape `(s, n, n)` (numpy's
