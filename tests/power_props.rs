@@ -652,3 +652,34 @@ fn product_count_is_minimal_binary_and_observed() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// Sizes at and above the float cutoff (128), where products go to
+    /// ndarray's `general_mat_mul` (matrixmultiply, or BLAS with the
+    /// `openblas-system` feature): same error bound as above.
+    #[test]
+    fn f64_and_c64_large_within_bound(n in 126usize..=132, k in 0u64..=9, seed in any::<u64>()) {
+        let mut s = seed;
+        let mut r = move || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * 1.5 / n as f64
+        };
+        let a = Array2::from_shape_fn((n, n), |_| r());
+        let got = matrix_power(&a, k).unwrap();
+        let reference = naive_pow(&a, k);
+        let tol = float_tolerance(&a.mapv(f64::abs), k, f64::EPSILON / 2.0);
+        for ((x, y), t) in got.iter().zip(&reference).zip(&tol) {
+            prop_assert!((x - y).abs() <= *t, "{x} vs {y}, tol {t}");
+        }
+        let z = a.mapv(|v| Complex::new(v, r()));
+        let k = k.min(4);
+        let got = matrix_power(&z, k).unwrap();
+        let reference = naive_pow(&z, k);
+        let tol = float_tolerance(&z.mapv(|v| v.norm()), k, f64::EPSILON / 2.0);
+        for ((x, y), t) in got.iter().zip(&reference).zip(&tol) {
+            prop_assert!((x - y).norm() <= *t, "{x} vs {y}, tol {t}");
+        }
+    }
+}
