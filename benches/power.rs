@@ -13,7 +13,9 @@
 //!
 //! For one-thread figures run with `OPENBLAS_NUM_THREADS=1` (it only matters
 //! with `--features openblas-system`).
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 use ndarray::{Array2, LinalgScalar};
 use numkit::power::{product_count, PowerScalar, PowerWorkspace};
 use std::hint::black_box;
@@ -76,6 +78,10 @@ fn group<A: PowerScalar>(
     g.sample_size(samples)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(secs));
+    if sizes.iter().any(|&n| n >= 256) {
+        // Seconds per iteration: one iteration per sample, ten samples.
+        g.sampling_mode(SamplingMode::Flat);
+    }
     for &n in sizes {
         let a = make(n);
         let needed = u64::from(product_count(K)) * 2 * (n as u64).pow(3);
