@@ -12,12 +12,16 @@
 //!   a product that does not fit returns [`Error::Overflow`]. Use
 //!   `Wrapping<_>` elements for wrapping arithmetic on purpose, or
 //!   [`matrix_power_mod`] for `A^k mod m`.
-//! - **Speed.** `n ≤ 4` runs on the stack with unrolled fixed-size products;
-//!   integers use a cache-blocked, vectorisable product whose overflow check is
-//!   an a-priori bound (with an exact 128-bit fallback); float and complex
-//!   products of larger matrices go to ndarray's `general_mat_mul`
-//!   (matrixmultiply, or BLAS with the `blas` feature). [`matrix_power_into`]
-//!   reuses a [`PowerWorkspace`] so that a hot loop allocates nothing.
+//! - **Speed.** `n ≤ 4` runs entirely on the stack with unrolled fixed-size
+//!   products and no workspace. Larger products use numkit's register-tiled,
+//!   cache-blocked kernel (4×8 accumulator tiles, compiled for AVX2+FMA at
+//!   run time when the CPU has them, through `pulp`'s safe dispatch — numkit
+//!   itself has no `unsafe`); integers reach it through an a-priori overflow
+//!   bound, with an exact 128-bit fallback. Float and complex products from
+//!   `n = 128` on go to ndarray's `general_mat_mul` (matrixmultiply, or BLAS
+//!   with the `blas` feature). [`matrix_power_into`] reuses a
+//!   [`PowerWorkspace`] so that a hot loop allocates nothing, and computes in
+//!   the caller's output buffer when it is contiguous.
 //!
 //! ## Overflow contract for primitive integers
 //! The result, when `Ok`, is exactly `A^k`. `Err(Error::Overflow)` is
@@ -114,8 +118,10 @@ pub trait SignedPowerScalar: PowerScalar + lu::InvElem + sealed::Invertible {}
 /// ```
 pub trait ModScalar: PowerScalar + sealed::Modular {}
 
-/// Float products below this size use numkit's blocked loop; from it on,
-/// ndarray's `general_mat_mul` (packed matrixmultiply kernels, or BLAS).
+/// Float products below this size use numkit's register-tiled kernel (its
+/// operands stay in L1/L2 without packing, and it measured faster than
+/// matrixmultiply there); from it on, ndarray's `general_mat_mul` (packed
+/// matrixmultiply kernels, or BLAS), which wins once packing pays off.
 const FLOAT_GEMM_CUTOFF: usize = 128;
 
 fn float_gemm<T: LinalgScalar + Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
