@@ -167,7 +167,7 @@ fn larger_sizes_integer_paths() {
 
 #[test]
 fn larger_sizes_float_paths() {
-    for n in [15usize, 16, 17, 40, 130] {
+    for n in [15usize, 16, 17, 40, 130, 255, 256] {
         let mut r = lcg(100 + n as u64);
         let a = Array2::from_shape_fn((n, n), |_| (r() % 1000) as f64 / 1000.0 / n as f64);
         let p = matrix_power(&a, 5).unwrap();

@@ -112,9 +112,9 @@ impl<T: Ring, const FUSED: bool> pulp::WithSimd for Blocked<'_, T, FUSED> {
     }
 }
 
-/// Rows of the register tile.
-const MR: usize = 4;
-/// Columns of the register tile (two AVX2 registers of f64/i64).
+/// Columns of the register tile (two AVX2 registers of f64/i64). Tiles are
+/// 6×8: twelve accumulator registers hide the FMA latency, and with two
+/// `B` registers and one broadcast they fit the 16 AVX2 registers.
 const NR: usize = 8;
 
 #[inline(always)]
@@ -129,16 +129,17 @@ fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: 
         while l0 < n {
             let l1 = (l0 + KC).min(n);
             let mut i = 0;
-            while i + MR <= n {
-                let mut j = j0;
-                while j + NR <= j1 {
-                    tile::<T, FUSED>(n, i, j, l0, l1, a, b, c);
-                    j += NR;
-                }
-                for r in i..i + MR {
-                    edge_row::<T, FUSED>(n, r, j, j1, l0, l1, a, b, c);
-                }
-                i += MR;
+            while i + 6 <= n {
+                row_block::<T, FUSED, 6>(n, i, j0, j1, l0, l1, a, b, c);
+                i += 6;
+            }
+            if i + 4 <= n {
+                row_block::<T, FUSED, 4>(n, i, j0, j1, l0, l1, a, b, c);
+                i += 4;
+            }
+            if i + 2 <= n {
+                row_block::<T, FUSED, 2>(n, i, j0, j1, l0, l1, a, b, c);
+                i += 2;
             }
             for r in i..n {
                 edge_row::<T, FUSED>(n, r, j0, j1, l0, l1, a, b, c);
@@ -149,12 +150,36 @@ fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: 
     }
 }
 
+/// Rows `i..i+M` of `C` over columns `j0..j1`: full tiles, then edges.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn row_block<T: Ring, const FUSED: bool, const M: usize>(
+    n: usize,
+    i: usize,
+    j0: usize,
+    j1: usize,
+    l0: usize,
+    l1: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+) {
+    let mut j = j0;
+    while j + NR <= j1 {
+        tile::<T, FUSED, M>(n, i, j, l0, l1, a, b, c);
+        j += NR;
+    }
+    for r in i..i + M {
+        edge_row::<T, FUSED>(n, r, j, j1, l0, l1, a, b, c);
+    }
+}
+
 /// `C[i..i+4, j..j+8] += A[i..i+4, l0..l1] · B[l0..l1, j..j+8]`, the
 /// accumulators held in registers across the whole `l` range. Fixed-size
 /// arrays let the compiler vectorise at any SIMD width.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn tile<T: Ring, const FUSED: bool>(
+fn tile<T: Ring, const FUSED: bool, const M: usize>(
     n: usize,
     i: usize,
     j: usize,
@@ -164,13 +189,13 @@ fn tile<T: Ring, const FUSED: bool>(
     b: &[T],
     c: &mut [T],
 ) {
-    let mut acc = [[T::ZERO; NR]; MR];
-    let rows: [&[T]; MR] = std::array::from_fn(|r| &a[(i + r) * n + l0..(i + r) * n + l1]);
+    let mut acc = [[T::ZERO; NR]; M];
+    let rows: [&[T]; M] = std::array::from_fn(|r| &a[(i + r) * n + l0..(i + r) * n + l1]);
     for (dl, l) in (l0..l1).enumerate() {
         let bl: &[T; NR] = b[l * n + j..l * n + j + NR]
             .try_into()
             .expect("NR elements");
-        for r in 0..MR {
+        for r in 0..M {
             let x = rows[r][dl];
             for t in 0..NR {
                 acc[r][t] = acc[r][t].madd_as::<FUSED>(x, bl[t]);

@@ -14,11 +14,11 @@
 //!   [`matrix_power_mod`] for `A^k mod m`.
 //! - **Speed.** `n ≤ 4` runs entirely on the stack with unrolled fixed-size
 //!   products and no workspace. Larger products use numkit's register-tiled,
-//!   cache-blocked kernel (4×8 accumulator tiles, compiled for AVX2+FMA at
+//!   cache-blocked kernel (6×8 accumulator tiles, compiled for AVX2+FMA at
 //!   run time when the CPU has them, through `pulp`'s safe dispatch — numkit
 //!   itself has no `unsafe`); integers reach it through an a-priori overflow
 //!   bound, with an exact 128-bit fallback. Float and complex products from
-//!   `n = 128` on go to ndarray's `general_mat_mul` (matrixmultiply, or BLAS
+//!   `n = 256` on go to ndarray's `general_mat_mul` (matrixmultiply, or BLAS
 //!   with the `blas` feature). [`matrix_power_into`] reuses a
 //!   [`PowerWorkspace`] so that a hot loop allocates nothing, and computes in
 //!   the caller's output buffer when it is contiguous.
@@ -122,7 +122,7 @@ pub trait ModScalar: PowerScalar + sealed::Modular {}
 /// operands stay in L1/L2 without packing, and it measured faster than
 /// matrixmultiply there); from it on, ndarray's `general_mat_mul` (packed
 /// matrixmultiply kernels, or BLAS), which wins once packing pays off.
-const FLOAT_GEMM_CUTOFF: usize = 128;
+const FLOAT_GEMM_CUTOFF: usize = 256;
 
 fn float_gemm<T: LinalgScalar + Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
     if n < FLOAT_GEMM_CUTOFF {
