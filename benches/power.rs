@@ -1,7 +1,132 @@
-//! power benchmarks (placeholder until the kernel lands).
-use criterion::{criterion_group, criterion_main, Criterion};
+//! Matrix power benchmarks: numkit against the naive `.dot` loop, k = 10.
+//!
+//! Every group measures the baseline and numkit in the same run; quote the
+//! ratio of medians. Throughput is in "elements" = floating-point (or integer)
+//! operations of the *needed* products, `product_count(10) · 2n³`, for both
+//! baseline and numkit, so criterion's `Gelem/s` is GFLOP/s (GOP/s) of
+//! needed products.
+//!
+//! Groups (select with a filter, e.g. `cargo bench --bench power -- small`):
+//! `small` (n = 2, 3, 4), `mid` (n = 8…64), `large` (f64, n = 256…1024),
+//! `int` (i64, n = 256, 512) and `int1024` (i64, n = 1024; the baseline
+//! alone takes about a minute per iteration, so this group takes ~10 min).
+//!
+//! For one-thread figures run with `OPENBLAS_NUM_THREADS=1` (it only matters
+//! with `--features openblas-system`).
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
+use ndarray::{Array2, LinalgScalar};
+use numkit::power::{product_count, PowerScalar, PowerWorkspace};
+use std::hint::black_box;
+use std::time::Duration;
 
-fn placeholder(_c: &mut Criterion) {}
+const K: u64 = 10;
 
-criterion_group!(benches, placeholder);
+/// The baseline from the issue, verbatim in spirit: start from the identity,
+/// `.dot` for every set bit, square after every bit (including the last).
+fn naive_power<A: LinalgScalar>(a: &Array2<A>, mut k: u64) -> Array2<A> {
+    let mut result = Array2::<A>::eye(a.nrows());
+    let mut base = a.clone();
+    while k > 0 {
+        if k % 2 == 1 {
+            result = result.dot(&base);
+        }
+        base = base.dot(&base);
+        k /= 2;
+    }
+    result
+}
+
+/// Deterministic pseudo-random stream (splitmix64).
+fn stream(seed: u64) -> impl FnMut() -> u64 {
+    let mut s = seed;
+    move || {
+        s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+/// Entries uniform in [-1, 1] / sqrt(n): powers stay of moderate size.
+fn f64_matrix(n: usize) -> Array2<f64> {
+    let mut r = stream(n as u64);
+    let scale = 1.0 / (n as f64).sqrt();
+    Array2::from_shape_fn((n, n), |_| {
+        ((r() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * scale
+    })
+}
+
+/// Entries in {-1, 0, 1}: A^10 fits i64 comfortably for every n benchmarked.
+fn i64_matrix(n: usize) -> Array2<i64> {
+    let mut r = stream(n as u64 + 1);
+    Array2::from_shape_fn((n, n), |_| (r() % 3) as i64 - 1)
+}
+
+fn group<A: PowerScalar>(
+    c: &mut Criterion,
+    name: &str,
+    sizes: &[usize],
+    make: fn(usize) -> Array2<A>,
+    samples: usize,
+    secs: u64,
+    with_into: bool,
+) {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(samples)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(secs));
+    if sizes.iter().any(|&n| n >= 256) {
+        // Seconds per iteration: one iteration per sample, ten samples.
+        g.sampling_mode(SamplingMode::Flat);
+    }
+    for &n in sizes {
+        let a = make(n);
+        let needed = u64::from(product_count(K)) * 2 * (n as u64).pow(3);
+        g.throughput(Throughput::Elements(needed));
+        g.bench_with_input(BenchmarkId::new("baseline", n), &a, |b, a| {
+            b.iter(|| naive_power(black_box(a), black_box(K)))
+        });
+        g.bench_with_input(BenchmarkId::new("numkit", n), &a, |b, a| {
+            b.iter(|| numkit::matrix_power(black_box(a), black_box(K)).unwrap())
+        });
+        if with_into {
+            let mut out = Array2::zeros((n, n));
+            let mut ws = PowerWorkspace::with_dim(n);
+            g.bench_with_input(BenchmarkId::new("numkit_into", n), &a, |b, a| {
+                b.iter(|| {
+                    numkit::matrix_power_into(black_box(a), black_box(K), &mut out, &mut ws)
+                        .unwrap()
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+fn small(c: &mut Criterion) {
+    group(c, "small/f64", &[2, 3, 4], f64_matrix, 30, 2, true);
+    group(c, "small/i64", &[2, 3, 4], i64_matrix, 30, 2, true);
+}
+
+fn mid(c: &mut Criterion) {
+    group(c, "mid/f64", &[8, 16, 32, 64], f64_matrix, 20, 2, true);
+    group(c, "mid/i64", &[8, 16, 32, 64], i64_matrix, 20, 2, true);
+}
+
+fn large(c: &mut Criterion) {
+    group(c, "large/f64", &[256, 512, 1024], f64_matrix, 10, 5, false);
+}
+
+fn int(c: &mut Criterion) {
+    group(c, "int/i64", &[256, 512], i64_matrix, 10, 5, false);
+}
+
+fn int1024(c: &mut Criterion) {
+    group(c, "int1024/i64", &[1024], i64_matrix, 10, 5, false);
+}
+
+criterion_group!(benches, small, mid, large, int, int1024);
 criterion_main!(benches);

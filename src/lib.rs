@@ -32,3 +32,7 @@ mod error;
 pub mod power;
 
 pub use error::Error;
+pub use power::{
+    matrix_power, matrix_power_into, matrix_power_mod, matrix_power_signed, matrix_power_stack,
+    PowerWorkspace,
+};

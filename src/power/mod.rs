@@ -1,1 +1,653 @@
-//! power kernel (work in progress).
+//! Integer powers `A^k` of square matrices.
+//!
+//! [`matrix_power`] works for every element type ndarray's `LinalgScalar`
+//! covers — `f32`, `f64`, `Complex<f32>`, `Complex<f64>`, every primitive
+//! integer and `Wrapping<_>` of them — and for arrays and views of any layout.
+//!
+//! - **Schedule.** Left-to-right binary exponentiation that starts from `A`:
+//!   it never multiplies by the identity and never forms an unused square, so
+//!   `A^k` costs [`product_count`]`(k) = ⌊log₂ k⌋ + popcount(k) − 1` products
+//!   (4 for `k = 10`, 14 for `k = 1000`).
+//! - **Integers are exact.** Primitive integer elements never wrap silently:
+//!   a product that does not fit returns [`Error::Overflow`]. Use
+//!   `Wrapping<_>` elements for wrapping arithmetic on purpose, or
+//!   [`matrix_power_mod`] for `A^k mod m`.
+//! - **Speed.** `n ≤ 4` runs entirely on the stack with unrolled fixed-size
+//!   products and no workspace. Larger products use numkit's register-tiled,
+//!   cache-blocked kernel (6×8 accumulator tiles, compiled for AVX2+FMA at
+//!   run time when the CPU has them, through `pulp`'s safe dispatch — numkit
+//!   itself has no `unsafe`); integers reach it through an a-priori overflow
+//!   bound, with an exact 128-bit fallback. Float and complex products from
+//!   `n = 256` on go to ndarray's `general_mat_mul` (matrixmultiply, or BLAS
+//!   with the `blas` feature). [`matrix_power_into`] reuses a
+//!   [`PowerWorkspace`] so that a hot loop allocates nothing, and computes in
+//!   the caller's output buffer when it is contiguous.
+//!
+//! ## Overflow contract for primitive integers
+//! The result, when `Ok`, is exactly `A^k`. `Err(Error::Overflow)` is
+//! returned when an entry of a matrix the schedule forms (some `A^j`,
+//! `j ≤ k`), or a partial sum of such an entry beyond 128 bits, does not fit.
+//! Hence: if `A^k` itself does not fit, the call fails; if every `|A|^j`
+//! (`|A|` the entrywise absolute value, `j ≤ k`) fits, it succeeds. In between
+//! — `A^k` fits but some smaller power does not, which needs cancellation, as
+//! in a nilpotent matrix — the call may fail, but never returns a wrong value.
+//!
+//! ```
+//! use ndarray::array;
+//! let fib = array![[1i64, 1], [1, 0]];
+//! // A^n = [[F(n+1), F(n)], [F(n), F(n-1)]]
+//! let p = numkit::matrix_power(&fib, 91).unwrap();
+//! assert_eq!(p[[0, 0]], 7_540_113_804_746_346_429); // F(92) fits i64
+//! // A^92 holds F(93) > i64::MAX: an error, not a wrapped number.
+//! assert!(numkit::matrix_power(&fib, 92).is_err());
+//! ```
+
+mod gemm;
+mod int;
+mod lu;
+mod modular;
+mod schedule;
+
+pub use schedule::product_count;
+
+use crate::Error;
+use gemm::Ring;
+use ndarray::{Array2, Array3, ArrayRef2, ArrayRef3, ArrayView2, ArrayViewMut2, LinalgScalar};
+use num_complex::Complex;
+use schedule::{steps, Step};
+use std::fmt;
+use std::num::Wrapping;
+
+mod sealed {
+    use crate::Error;
+
+    /// The product kernels behind [`super::PowerScalar`]; not nameable
+    /// outside numkit, which seals the public trait.
+    pub trait Kernel: Copy {
+        /// `c ← a·b` for `n×n` row-major slices (`a` and `b` may alias).
+        fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error>;
+        /// `a·b` for `N×N` stack matrices.
+        fn small_mul<const N: usize>(
+            a: &[[Self; N]; N],
+            b: &[[Self; N]; N],
+        ) -> Result<[[Self; N]; N], Error>;
+    }
+
+    /// Marks the types [`super::matrix_power_signed`] accepts.
+    pub trait Invertible {}
+
+    /// Marks the types [`super::matrix_power_mod`] accepts.
+    pub trait Modular: Copy {
+        fn to_u64(self) -> u64;
+        fn from_u64(v: u64) -> Self;
+    }
+}
+
+/// Element types [`matrix_power`] accepts: `f32`, `f64`, `Complex<f32>`,
+/// `Complex<f64>`, every primitive integer (`i8`…`i128`, `isize`,
+/// `u8`…`u128`, `usize`) and `Wrapping<_>` of each integer.
+///
+/// The trait is sealed: it selects, per type, the exact overflow-checked
+/// integer kernels, the wrapping kernels, or the float/BLAS kernels.
+///
+/// ```
+/// fn cube<A: numkit::power::PowerScalar>(a: &ndarray::Array2<A>) -> ndarray::Array2<A> {
+///     numkit::matrix_power(a, 3).unwrap()
+/// }
+/// assert_eq!(cube(&ndarray::array![[2u8]])[[0, 0]], 8);
+/// ```
+pub trait PowerScalar: LinalgScalar + Send + Sync + fmt::Debug + sealed::Kernel {}
+
+/// Float and complex element types, for which negative powers exist:
+/// `f32`, `f64`, `Complex<f32>`, `Complex<f64>`. See [`matrix_power_signed`].
+///
+/// ```
+/// use ndarray::array;
+/// let inv = numkit::matrix_power_signed(&array![[4.0f32]], -1).unwrap();
+/// assert_eq!(inv[[0, 0]], 0.25);
+/// ```
+pub trait SignedPowerScalar: PowerScalar + lu::InvElem + sealed::Invertible {}
+
+/// Unsigned integer element types accepted by [`matrix_power_mod`]:
+/// `u8`, `u16`, `u32`, `u64`, `usize`.
+///
+/// ```
+/// use ndarray::array;
+/// let p = numkit::matrix_power_mod(&array![[3u32]], 4, 7).unwrap();
+/// assert_eq!(p[[0, 0]], 81 % 7);
+/// ```
+pub trait ModScalar: PowerScalar + sealed::Modular {}
+
+/// Float products below this size use numkit's register-tiled kernel (its
+/// operands stay in L1/L2 without packing, and it measured faster than
+/// matrixmultiply there); from it on, ndarray's `general_mat_mul` (packed
+/// matrixmultiply kernels, or BLAS), which wins once packing pays off.
+const FLOAT_GEMM_CUTOFF: usize = 256;
+
+fn float_gemm<T: LinalgScalar + Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
+    if n < FLOAT_GEMM_CUTOFF {
+        gemm::gemm_blocked(n, a, b, c);
+        return;
+    }
+    let nn = n * n;
+    let (av, bv, cv) = (
+        ArrayView2::from_shape((n, n), &a[..nn]),
+        ArrayView2::from_shape((n, n), &b[..nn]),
+        ArrayViewMut2::from_shape((n, n), &mut c[..nn]),
+    );
+    if let (Ok(av), Ok(bv), Ok(mut cv)) = (av, bv, cv) {
+        ndarray::linalg::general_mat_mul(T::one(), &av, &bv, T::zero(), &mut cv);
+    } else {
+        gemm::gemm_blocked(n, a, b, c);
+    }
+}
+
+macro_rules! impl_float {
+    ($($t:ty),*) => {$(
+        impl sealed::Kernel for $t {
+            fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error> {
+                float_gemm(n, a, b, c);
+                Ok(())
+            }
+            #[inline(always)]
+            fn small_mul<const N: usize>(a: &[[Self; N]; N], b: &[[Self; N]; N]) -> Result<[[Self; N]; N], Error> {
+                Ok(gemm::small_mul(a, b))
+            }
+        }
+        impl PowerScalar for $t {}
+        impl sealed::Invertible for $t {}
+        impl SignedPowerScalar for $t {}
+    )*};
+}
+impl_float!(f32, f64, Complex<f32>, Complex<f64>);
+
+macro_rules! impl_int {
+    ($($t:ty),*) => {$(
+        impl sealed::Kernel for $t {
+            fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error> {
+                int::gemm_checked(n, a, b, c)
+            }
+            #[inline(always)]
+            fn small_mul<const N: usize>(a: &[[Self; N]; N], b: &[[Self; N]; N]) -> Result<[[Self; N]; N], Error> {
+                int::small_mul_checked(a, b)
+            }
+        }
+        impl PowerScalar for $t {}
+        impl sealed::Kernel for Wrapping<$t> {
+            fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error> {
+                gemm::gemm_blocked(n, a, b, c);
+                Ok(())
+            }
+            #[inline(always)]
+            fn small_mul<const N: usize>(a: &[[Self; N]; N], b: &[[Self; N]; N]) -> Result<[[Self; N]; N], Error> {
+                Ok(gemm::small_mul(a, b))
+            }
+        }
+        impl PowerScalar for Wrapping<$t> {}
+    )*};
+}
+impl_int!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+macro_rules! impl_mod {
+    ($($t:ty),*) => {$(
+        impl sealed::Modular for $t {
+            fn to_u64(self) -> u64 { self as u64 }
+            fn from_u64(v: u64) -> Self { v as $t }
+        }
+        impl ModScalar for $t {}
+    )*};
+}
+impl_mod!(u8, u16, u32, u64, usize);
+
+/// Reusable scratch memory for [`matrix_power_into`].
+///
+/// It grows to the largest matrix it has served (one `n×n` buffer, plus one
+/// for a copy of `a` if `a` is not contiguous row-major and one more if
+/// `out` is not) and is then reused, so a loop of same-size powers allocates nothing after the
+/// first call. It also reports how many matrix products the last call
+/// performed.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// use numkit::power::PowerWorkspace;
+/// let a = array![[1.0, 1.0], [0.0, 1.0]];
+/// let mut out = Array2::zeros((2, 2));
+/// let mut ws = PowerWorkspace::new();
+/// numkit::matrix_power_into(&a, 10, &mut out, &mut ws).unwrap();
+/// assert_eq!(out, array![[1.0, 10.0], [0.0, 1.0]]);
+/// assert_eq!(ws.last_product_count(), 4);
+/// ```
+#[derive(Debug, Clone)]
+pub struct PowerWorkspace<A> {
+    a: Vec<A>,
+    x: Vec<A>,
+    y: Vec<A>,
+    products: u32,
+}
+
+impl<A> Default for PowerWorkspace<A> {
+    fn default() -> Self {
+        PowerWorkspace {
+            a: Vec::new(),
+            x: Vec::new(),
+            y: Vec::new(),
+            products: 0,
+        }
+    }
+}
+
+impl<A: PowerScalar> PowerWorkspace<A> {
+    /// An empty workspace; it allocates on first use.
+    ///
+    /// ```
+    /// let ws = numkit::power::PowerWorkspace::<f64>::new();
+    /// assert_eq!(ws.last_product_count(), 0);
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A workspace already sized for `n×n` matrices.
+    ///
+    /// ```
+    /// let ws = numkit::power::PowerWorkspace::<i64>::with_dim(64);
+    /// assert_eq!(ws.last_product_count(), 0);
+    /// ```
+    pub fn with_dim(n: usize) -> Self {
+        let mut ws = Self::default();
+        ws.reserve(n);
+        ws
+    }
+
+    /// Matrix products the last successful or failed call performed (0 for
+    /// `k ≤ 1` and for a `0×0` matrix); equal to [`product_count`]`(k)` after
+    /// a successful call on a non-empty matrix.
+    ///
+    /// ```
+    /// use ndarray::{array, Array2};
+    /// let mut ws = numkit::power::PowerWorkspace::new();
+    /// let mut out = Array2::zeros((1, 1));
+    /// numkit::matrix_power_into(&array![[2u64]], 1000, &mut out, &mut ws).unwrap_err();
+    /// numkit::matrix_power_into(&array![[1u64]], 1000, &mut out, &mut ws).unwrap();
+    /// assert_eq!(ws.last_product_count(), 14);
+    /// ```
+    pub fn last_product_count(&self) -> u32 {
+        self.products
+    }
+
+    fn reserve(&mut self, n: usize) {
+        for v in [&mut self.a, &mut self.x, &mut self.y] {
+            grow(v, n * n);
+        }
+    }
+}
+
+fn square_dim<A>(a: &ArrayRef2<A>) -> Result<usize, Error> {
+    let (rows, cols) = a.dim();
+    if rows != cols {
+        return Err(Error::NotSquare { rows, cols });
+    }
+    Ok(rows)
+}
+
+/// `A^k` for a square matrix `A` of any supported element type and layout.
+///
+/// `k = 0` gives the identity (also for a singular `A`, as `numpy` does); a
+/// `0×0` matrix gives a `0×0` result. Integer elements are exact: see the
+/// [module docs](crate::power) for the overflow contract.
+///
+/// # Errors
+/// [`Error::NotSquare`] if `a` is not square; [`Error::Overflow`] if a
+/// primitive-integer product overflows.
+///
+/// ```
+/// use ndarray::{array, s};
+/// // Any layout: a transposed, strided view.
+/// let big = array![[1.0, 9.0, 1.0], [9.0, 9.0, 9.0], [0.0, 9.0, 1.0]];
+/// let a = big.slice(s![..;2, ..;2]).reversed_axes(); // [[1, 0], [1, 1]]
+/// let p = numkit::matrix_power(&a, 5).unwrap();
+/// assert_eq!(p, array![[1.0, 0.0], [5.0, 1.0]]);
+/// assert!(numkit::matrix_power(&array![[1.0, 2.0, 3.0]], 2).is_err());
+/// ```
+pub fn matrix_power<A: PowerScalar>(a: &ArrayRef2<A>, k: u64) -> Result<Array2<A>, Error> {
+    let n = square_dim(a)?;
+    if k >= 1 {
+        match n {
+            1 => return small_alloc::<A, 1>(a, k),
+            2 => return small_alloc::<A, 2>(a, k),
+            3 => return small_alloc::<A, 3>(a, k),
+            4 => return small_alloc::<A, 4>(a, k),
+            _ => {}
+        }
+    }
+    let mut out = Array2::zeros((n, n));
+    let mut ws = PowerWorkspace::new();
+    matrix_power_into(a, k, &mut out, &mut ws)?;
+    Ok(out)
+}
+
+/// `A^k` written into `out` (any `n×n` array or view), using `ws` for scratch
+/// memory: after the first call for a given size, no allocation happens.
+///
+/// # Errors
+/// As [`matrix_power`], plus [`Error::ShapeMismatch`] if `out` is not `n×n`.
+/// On error, `out` holds unspecified values.
+///
+/// ```
+/// use ndarray::{array, Array2};
+/// use numkit::power::PowerWorkspace;
+/// let mut ws = PowerWorkspace::new();
+/// let mut out = Array2::zeros((2, 2));
+/// for k in 0..5u64 {
+///     numkit::matrix_power_into(&array![[1i32, 1], [0, 1]], k, &mut out, &mut ws).unwrap();
+///     assert_eq!(out[[0, 1]], k as i32);
+/// }
+/// ```
+pub fn matrix_power_into<A: PowerScalar>(
+    a: &ArrayRef2<A>,
+    k: u64,
+    out: &mut ArrayRef2<A>,
+    ws: &mut PowerWorkspace<A>,
+) -> Result<(), Error> {
+    let n = square_dim(a)?;
+    if out.dim() != (n, n) {
+        return Err(Error::ShapeMismatch {
+            what: "output matrix",
+            expected: vec![n, n],
+            found: out.shape().to_vec(),
+        });
+    }
+    ws.products = 0;
+    if n == 0 {
+        return Ok(());
+    }
+    if k == 0 {
+        out.fill(A::zero());
+        out.diag_mut().fill(A::one());
+        return Ok(());
+    }
+    match n {
+        1 => small_power::<A, 1>(a, k, out, ws),
+        2 => small_power::<A, 2>(a, k, out, ws),
+        3 => small_power::<A, 3>(a, k, out, ws),
+        4 => small_power::<A, 4>(a, k, out, ws),
+        _ => general_power(n, a, k, out, ws),
+    }
+}
+
+/// `n ≤ 4`: the whole schedule runs on stack arrays.
+#[inline(always)]
+fn small_power<A: PowerScalar, const N: usize>(
+    a: &ArrayRef2<A>,
+    k: u64,
+    out: &mut ArrayRef2<A>,
+    ws: &mut PowerWorkspace<A>,
+) -> Result<(), Error> {
+    let (p, count) = small_schedule::<A, N>(&load_small::<A, N>(a), k, &mut ws.products)?;
+    ws.products = count;
+    if let Some(o) = out.as_slice_mut() {
+        for (dst, row) in o.chunks_exact_mut(N).zip(&p) {
+            dst.copy_from_slice(row);
+        }
+    } else {
+        for i in 0..N {
+            for j in 0..N {
+                out[[i, j]] = p[i][j];
+            }
+        }
+    }
+    Ok(())
+}
+
+#[inline(always)]
+fn load_small<A: PowerScalar, const N: usize>(a: &ArrayRef2<A>) -> [[A; N]; N] {
+    let mut m = [[A::zero(); N]; N];
+    if let Some(s) = a.as_slice() {
+        for (row, src) in m.iter_mut().zip(s.chunks_exact(N)) {
+            row.copy_from_slice(src);
+        }
+    } else {
+        for (i, row) in m.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = a[[i, j]];
+            }
+        }
+    }
+    m
+}
+
+/// The schedule on a stack matrix (`k ≥ 1`); counts products into `count`
+/// as it goes so that a failed call still reports them.
+#[inline(always)]
+fn small_schedule<A: PowerScalar, const N: usize>(
+    m: &[[A; N]; N],
+    k: u64,
+    count: &mut u32,
+) -> Result<([[A; N]; N], u32), Error> {
+    debug_assert!(k >= 1);
+    let mut cur = *m;
+    let mut bit = 63 - k.leading_zeros();
+    *count = 0;
+    while bit > 0 {
+        bit -= 1;
+        *count += 1;
+        cur = A::small_mul(&cur, &cur)?;
+        if (k >> bit) & 1 == 1 {
+            *count += 1;
+            cur = A::small_mul(&cur, m)?;
+        }
+    }
+    Ok((cur, *count))
+}
+
+/// Allocating `n ≤ 4` path: one allocation, for the result.
+#[inline(always)]
+fn small_alloc<A: PowerScalar, const N: usize>(
+    a: &ArrayRef2<A>,
+    k: u64,
+) -> Result<Array2<A>, Error> {
+    let mut count = 0;
+    let (p, _) = small_schedule::<A, N>(&load_small::<A, N>(a), k, &mut count)?;
+    let flat: Vec<A> = p.iter().flatten().copied().collect();
+    Ok(Array2::from_shape_vec((N, N), flat).expect("N*N elements"))
+}
+
+fn general_power<A: PowerScalar>(
+    n: usize,
+    a: &ArrayRef2<A>,
+    k: u64,
+    out: &mut ArrayRef2<A>,
+    ws: &mut PowerWorkspace<A>,
+) -> Result<(), Error> {
+    let nn = n * n;
+    let PowerWorkspace {
+        a: acopy,
+        x,
+        y,
+        products,
+    } = ws;
+    // The kernels read A at unit stride: use the caller's memory when it is
+    // already row-major and contiguous, else a copy (O(n²) next to O(n³)).
+    let abuf: &[A] = match a.as_slice() {
+        Some(s) => s,
+        None => {
+            grow(acopy, nn);
+            for (dst, &src) in acopy.iter_mut().zip(a.iter()) {
+                *dst = src;
+            }
+            &acopy[..nn]
+        }
+    };
+    let p = product_count(k);
+    grow(y, nn);
+    let y = &mut y[..nn];
+    if let Some(o) = out.as_slice_mut() {
+        // Ping-pong between the caller's buffer and one scratch buffer,
+        // starting so that the last product lands in the caller's buffer.
+        if p == 0 {
+            o.copy_from_slice(abuf);
+            return Ok(());
+        }
+        if p % 2 == 1 {
+            run_schedule(n, abuf, k, o, y, products)?;
+        } else {
+            run_schedule(n, abuf, k, y, o, products)?;
+        }
+        return Ok(());
+    }
+    grow(x, nn);
+    let x = &mut x[..nn];
+    let in_first = run_schedule(n, abuf, k, x, y, products)?;
+    let result: &[A] = match (p, in_first) {
+        (0, _) => abuf,
+        (_, true) => x,
+        (_, false) => y,
+    };
+    for (dst, &src) in out.iter_mut().zip(result) {
+        *dst = src;
+    }
+    Ok(())
+}
+
+fn grow<A: Clone + num_traits::Zero>(v: &mut Vec<A>, len: usize) {
+    if v.len() < len {
+        v.resize(len, A::zero());
+    }
+}
+
+/// Runs the schedule for `k ≥ 1`, the first product writing `first`, the
+/// next `second`, and so on alternately. Returns whether the result is in
+/// `first` (meaningless when no product was needed, `k = 1`).
+fn run_schedule<A: PowerScalar>(
+    n: usize,
+    abuf: &[A],
+    k: u64,
+    first: &mut [A],
+    second: &mut [A],
+    products: &mut u32,
+) -> Result<bool, Error> {
+    // `None`: the current power is A itself; `Some(true)`: it is in `first`.
+    let mut cur: Option<bool> = None;
+    for step in steps(k) {
+        *products += 1;
+        let in_first = match cur {
+            None => {
+                A::gemm(n, abuf, abuf, first)?;
+                cur = Some(true);
+                continue;
+            }
+            Some(f) => f,
+        };
+        let (src, dst): (&[A], &mut [A]) = if in_first {
+            (&*first, &mut *second)
+        } else {
+            (&*second, &mut *first)
+        };
+        match step {
+            Step::Square => A::gemm(n, src, src, dst)?,
+            Step::MulA => A::gemm(n, src, abuf, dst)?,
+        }
+        cur = Some(!in_first);
+    }
+    Ok(cur.unwrap_or(true))
+}
+
+/// `A^k` for every matrix of a stack `a` of shape `(s, n, n)` (numpy's
+/// `(…, M, M)` convention), sharing one workspace.
+///
+/// # Errors
+/// [`Error::NotSquare`] if the last two axes differ; [`Error::Overflow`] as
+/// in [`matrix_power`].
+///
+/// ```
+/// use ndarray::Array3;
+/// let mut a = Array3::<i64>::zeros((3, 2, 2));
+/// for (s, mut m) in a.outer_iter_mut().enumerate() {
+///     m.fill(s as i64);
+/// }
+/// let p = numkit::matrix_power_stack(&a, 3).unwrap();
+/// assert_eq!(p[[2, 0, 0]], 32); // [[2,2],[2,2]]^3 = 32·[[1,1],[1,1]]
+/// ```
+pub fn matrix_power_stack<A: PowerScalar>(a: &ArrayRef3<A>, k: u64) -> Result<Array3<A>, Error> {
+    let (s, rows, cols) = a.dim();
+    if rows != cols {
+        return Err(Error::NotSquare { rows, cols });
+    }
+    let mut out = Array3::zeros((s, rows, cols));
+    let mut ws = PowerWorkspace::with_dim(rows);
+    for (m, mut o) in a.outer_iter().zip(out.outer_iter_mut()) {
+        matrix_power_into(&m, k, &mut o, &mut ws)?;
+    }
+    Ok(out)
+}
+
+/// `A^k` for a signed exponent: for `k < 0`, `(A⁻¹)^|k|`, with the inverse
+/// from an LU factorisation with partial pivoting.
+///
+/// # Errors
+/// [`Error::NotSquare`]; for `k < 0` also [`Error::NonFinite`] if `a` holds
+/// NaN or infinity, and [`Error::Singular`] if a pivot is exactly zero or the
+/// inverse is not finite.
+///
+/// ```
+/// use ndarray::array;
+/// let a = array![[2.0, 0.0], [0.0, 4.0]];
+/// assert_eq!(numkit::matrix_power_signed(&a, -2).unwrap(), array![[0.25, 0.0], [0.0, 0.0625]]);
+/// let singular = array![[1.0, 2.0], [2.0, 4.0]];
+/// assert_eq!(numkit::matrix_power_signed(&singular, -1), Err(numkit::Error::Singular));
+/// ```
+pub fn matrix_power_signed<A: SignedPowerScalar>(
+    a: &ArrayRef2<A>,
+    k: i64,
+) -> Result<Array2<A>, Error> {
+    square_dim(a)?;
+    if k >= 0 {
+        return matrix_power(a, k.unsigned_abs());
+    }
+    let inv = lu::inverse(a)?;
+    matrix_power(&inv, k.unsigned_abs())
+}
+
+/// `A^k mod m`, exact for unsigned integer matrices and every modulus
+/// `1 ≤ m ≤ u64::MAX` (entries of `a` may be any value; they are reduced
+/// first). No intermediate can overflow: terms are formed in 128 bits.
+///
+/// # Errors
+/// [`Error::NotSquare`]; [`Error::ZeroModulus`] if `m = 0`.
+///
+/// ```
+/// use ndarray::array;
+/// // F(10^18) mod (2^61 − 1), by the Fibonacci matrix.
+/// let fib = array![[1u64, 1], [1, 0]];
+/// let m = (1u64 << 61) - 1;
+/// let p = numkit::matrix_power_mod(&fib, 1_000_000_000_000_000_000, m).unwrap();
+/// assert!(p[[0, 1]] < m);
+/// assert_eq!(numkit::matrix_power_mod(&fib, 10, 1000).unwrap()[[0, 1]], 55);
+/// ```
+pub fn matrix_power_mod<A: ModScalar>(a: &ArrayRef2<A>, k: u64, m: A) -> Result<Array2<A>, Error> {
+    let n = square_dim(a)?;
+    let m = m.to_u64();
+    if m == 0 {
+        return Err(Error::ZeroModulus);
+    }
+    let a64: Vec<u64> = a.iter().map(|&v| v.to_u64() % m).collect();
+    let r = modular::power_mod_u64(n, &a64, k, m);
+    Ok(Array2::from_shape_fn((n, n), |(i, j)| {
+        A::from_u64(r[i * n + j])
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bound_fast_path_matches_wide_path() {
+        let a: Vec<i64> = (0..36).map(|v| (v * 7919 % 23) - 11).collect();
+        let mut c1 = vec![0; 36];
+        let mut c2 = vec![0; 36];
+        gemm::gemm_blocked(6, &a, &a, &mut c1);
+        int::gemm_checked(6, &a, &a, &mut c2).unwrap();
+        assert_eq!(c1, c2);
+    }
+}

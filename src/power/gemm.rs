@@ -1,0 +1,256 @@
+//! Square matrix products on row-major slices: a cache-blocked loop for any
+//! ring whose `+`/`×` cannot fail, and fixed-size unrolled products.
+
+use num_complex::Complex;
+use std::num::Wrapping;
+
+/// Element arithmetic for the kernels that need no overflow check: floats,
+/// complex numbers, `Wrapping<_>`, and primitive integers once a bound has
+/// proved that no partial sum can overflow (then wrapping ops are exact).
+pub(crate) trait Ring: Copy + Send + Sync {
+    const ZERO: Self;
+    const ONE: Self;
+    /// `self + a·b`.
+    fn madd(self, a: Self, b: Self) -> Self;
+    /// `self + a·b`, rounded once for floats (only called where the CPU has
+    /// FMA; elsewhere it would be a slow software routine).
+    #[inline(always)]
+    fn madd_fused(self, a: Self, b: Self) -> Self {
+        self.madd(a, b)
+    }
+    #[inline(always)]
+    fn madd_as<const FUSED: bool>(self, a: Self, b: Self) -> Self {
+        if FUSED {
+            self.madd_fused(a, b)
+        } else {
+            self.madd(a, b)
+        }
+    }
+}
+
+macro_rules! ring_plain {
+    ($($t:ty),*) => {$(
+        impl Ring for $t {
+            const ZERO: Self = 0.0;
+            const ONE: Self = 1.0;
+            #[inline(always)]
+            fn madd(self, a: Self, b: Self) -> Self { self + a * b }
+            #[inline(always)]
+            fn madd_fused(self, a: Self, b: Self) -> Self { a.mul_add(b, self) }
+        }
+        impl Ring for Complex<$t> {
+            const ZERO: Self = Complex { re: 0.0, im: 0.0 };
+            const ONE: Self = Complex { re: 1.0, im: 0.0 };
+            #[inline(always)]
+            fn madd(self, a: Self, b: Self) -> Self { self + a * b }
+        }
+    )*};
+}
+ring_plain!(f32, f64);
+
+macro_rules! ring_int {
+    ($($t:ty),*) => {$(
+        impl Ring for $t {
+            const ZERO: Self = 0;
+            const ONE: Self = 1;
+            #[inline(always)]
+            fn madd(self, a: Self, b: Self) -> Self { self.wrapping_add(a.wrapping_mul(b)) }
+        }
+        impl Ring for Wrapping<$t> {
+            const ZERO: Self = Wrapping(0);
+            const ONE: Self = Wrapping(1);
+            #[inline(always)]
+            fn madd(self, a: Self, b: Self) -> Self { Wrapping(self.0.wrapping_add(a.0.wrapping_mul(b.0))) }
+        }
+    )*};
+}
+ring_int!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
+/// Columns of `C` (and of a `B` panel) processed per pass; with `KC` rows of
+/// `B` the panel stays in L2 and four rows of `C` in L1.
+const NC: usize = 256;
+/// Rows of `B` per pass.
+const KC: usize = 128;
+
+/// `c ← a·b` for `n×n` row-major slices.
+///
+/// Loop order i-l-j with four rows of `C` per sweep of a `B` row: the inner
+/// loop is a contiguous, dependency-free `c[j] += x·b[j]` that the compiler
+/// vectorises, each loaded `B` element is used four times, and the `B`
+/// panel is reused from cache by every row block.
+pub(crate) fn gemm_blocked<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    if let Some(v3) = v3() {
+        return pulp::Simd::vectorize(v3, Blocked::<T, true> { n, a, b, c });
+    }
+    gemm_blocked_body::<T, false>(n, a, b, c)
+}
+
+/// AVX2+FMA, when the CPU has it (detected once).
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+fn v3() -> Option<pulp::x86::V3> {
+    static V3: std::sync::OnceLock<Option<pulp::x86::V3>> = std::sync::OnceLock::new();
+    *V3.get_or_init(pulp::x86::V3::try_new)
+}
+
+/// Runs the blocked kernel inside pulp's safe runtime dispatch, so that the
+/// (fully inlined) loops are compiled for AVX2+FMA — without any `unsafe`
+/// in numkit. `FUSED` selects fused multiply-add for floats, which is only
+/// fast where the instruction exists.
+struct Blocked<'a, T, const FUSED: bool> {
+    n: usize,
+    a: &'a [T],
+    b: &'a [T],
+    c: &'a mut [T],
+}
+
+impl<T: Ring, const FUSED: bool> pulp::WithSimd for Blocked<'_, T, FUSED> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        gemm_blocked_body::<T, FUSED>(self.n, self.a, self.b, self.c)
+    }
+}
+
+/// Columns of the register tile (two AVX2 registers of f64/i64). Tiles are
+/// 6×8: twelve accumulator registers hide the FMA latency, and with two
+/// `B` registers and one broadcast they fit the 16 AVX2 registers.
+const NR: usize = 8;
+
+#[inline(always)]
+fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
+    debug_assert!(a.len() >= n * n && b.len() >= n * n && c.len() >= n * n);
+    let (a, b, c) = (&a[..n * n], &b[..n * n], &mut c[..n * n]);
+    c.fill(T::ZERO);
+    let mut j0 = 0;
+    while j0 < n {
+        let j1 = (j0 + NC).min(n);
+        let mut l0 = 0;
+        while l0 < n {
+            let l1 = (l0 + KC).min(n);
+            let mut i = 0;
+            while i + 6 <= n {
+                row_block::<T, FUSED, 6>(n, i, j0, j1, l0, l1, a, b, c);
+                i += 6;
+            }
+            if i + 4 <= n {
+                row_block::<T, FUSED, 4>(n, i, j0, j1, l0, l1, a, b, c);
+                i += 4;
+            }
+            if i + 2 <= n {
+                row_block::<T, FUSED, 2>(n, i, j0, j1, l0, l1, a, b, c);
+                i += 2;
+            }
+            for r in i..n {
+                edge_row::<T, FUSED>(n, r, j0, j1, l0, l1, a, b, c);
+            }
+            l0 = l1;
+        }
+        j0 = j1;
+    }
+}
+
+/// Rows `i..i+M` of `C` over columns `j0..j1`: full tiles, then edges.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn row_block<T: Ring, const FUSED: bool, const M: usize>(
+    n: usize,
+    i: usize,
+    j0: usize,
+    j1: usize,
+    l0: usize,
+    l1: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+) {
+    let mut j = j0;
+    while j + NR <= j1 {
+        tile::<T, FUSED, M>(n, i, j, l0, l1, a, b, c);
+        j += NR;
+    }
+    for r in i..i + M {
+        edge_row::<T, FUSED>(n, r, j, j1, l0, l1, a, b, c);
+    }
+}
+
+/// `C[i..i+4, j..j+8] += A[i..i+4, l0..l1] · B[l0..l1, j..j+8]`, the
+/// accumulators held in registers across the whole `l` range. Fixed-size
+/// arrays let the compiler vectorise at any SIMD width.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn tile<T: Ring, const FUSED: bool, const M: usize>(
+    n: usize,
+    i: usize,
+    j: usize,
+    l0: usize,
+    l1: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+) {
+    let mut acc = [[T::ZERO; NR]; M];
+    let rows: [&[T]; M] = std::array::from_fn(|r| &a[(i + r) * n + l0..(i + r) * n + l1]);
+    for (dl, l) in (l0..l1).enumerate() {
+        let bl: &[T; NR] = b[l * n + j..l * n + j + NR]
+            .try_into()
+            .expect("NR elements");
+        for r in 0..M {
+            let x = rows[r][dl];
+            for t in 0..NR {
+                acc[r][t] = acc[r][t].madd_as::<FUSED>(x, bl[t]);
+            }
+        }
+    }
+    for (r, acc_r) in acc.iter().enumerate() {
+        let cr: &mut [T; NR] = (&mut c[(i + r) * n + j..(i + r) * n + j + NR])
+            .try_into()
+            .expect("NR elements");
+        for t in 0..NR {
+            cr[t] = cr[t].madd(T::ONE, acc_r[t]);
+        }
+    }
+}
+
+/// One row of `C` over columns `j0..j1` (tile edges).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn edge_row<T: Ring, const FUSED: bool>(
+    n: usize,
+    r: usize,
+    j0: usize,
+    j1: usize,
+    l0: usize,
+    l1: usize,
+    a: &[T],
+    b: &[T],
+    c: &mut [T],
+) {
+    if j0 >= j1 {
+        return;
+    }
+    let cr = &mut c[r * n + j0..r * n + j1];
+    for l in l0..l1 {
+        let x = a[r * n + l];
+        for (p, &y) in cr.iter_mut().zip(&b[l * n + j0..l * n + j1]) {
+            *p = p.madd_as::<FUSED>(x, y);
+        }
+    }
+}
+
+/// `a·b` for fixed `N×N` matrices on the stack, fully unrolled. Row `i` of
+/// the result is `Σ_l a[i][l]·b[l]` — whole rows of `b` scaled and added, so
+/// each step is one `N`-wide vector operation. (Compiled for the baseline
+/// instruction set: runtime dispatch to AVX2 costs more than it saves here.)
+#[inline(always)]
+pub(crate) fn small_mul<T: Ring, const N: usize>(a: &[[T; N]; N], b: &[[T; N]; N]) -> [[T; N]; N] {
+    let mut c = [[T::ZERO; N]; N];
+    for (ci, ai) in c.iter_mut().zip(a) {
+        for (&x, bl) in ai.iter().zip(b) {
+            for (p, &y) in ci.iter_mut().zip(bl) {
+                *p = p.madd(x, y);
+            }
+        }
+    }
+    c
+}

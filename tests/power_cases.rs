@@ -1,0 +1,355 @@
+//! Error cases, Fibonacci overflow limits, and sizes beyond the property
+//! suite (block and strip boundaries of the product kernels), each against an
+//! independent plain computation.
+
+use ndarray::{array, s, Array2, Array3};
+use num_complex::Complex;
+use numkit::power::PowerWorkspace;
+use numkit::{
+    matrix_power, matrix_power_into, matrix_power_mod, matrix_power_signed, matrix_power_stack,
+    Error,
+};
+use std::num::Wrapping;
+
+/// F(n) if it fits i64, by the textbook recurrence in i128.
+fn fib_checked(n: u32) -> Option<i64> {
+    let (mut a, mut b) = (0i128, 1i128);
+    for _ in 0..n {
+        (a, b) = (b, a + b);
+    }
+    i64::try_from(a).ok()
+}
+
+#[test]
+fn fibonacci_i64_limit() {
+    let fib = array![[1i64, 1], [1, 0]];
+    // A^n = [[F(n+1), F(n)], [F(n), F(n-1)]].
+    for n in 1..=91u64 {
+        let p = matrix_power(&fib, n).unwrap();
+        assert_eq!(Some(p[[0, 0]]), fib_checked(n as u32 + 1), "n = {n}");
+        assert_eq!(Some(p[[0, 1]]), fib_checked(n as u32), "n = {n}");
+    }
+    assert_eq!(
+        matrix_power(&fib, 91).unwrap()[[0, 0]],
+        7_540_113_804_746_346_429
+    ); // F(92)
+    assert_eq!(fib_checked(93), None);
+    // A^92 contains F(93) > i64::MAX.
+    assert!(matches!(
+        matrix_power(&fib, 92),
+        Err(Error::Overflow { .. })
+    ));
+    for k in [93, 100, 1000, u64::MAX] {
+        assert!(matches!(matrix_power(&fib, k), Err(Error::Overflow { .. })));
+    }
+    // The same at n = 5 and n = 8 (blocked kernel; fast path and exact
+    // 128-bit fallback): Fibonacci block in the corner, zeros elsewhere.
+    for n in [5, 8] {
+        let mut a = Array2::<i64>::zeros((n, n));
+        a[[0, 0]] = 1;
+        a[[0, 1]] = 1;
+        a[[1, 0]] = 1;
+        assert_eq!(
+            matrix_power(&a, 91).unwrap()[[0, 0]],
+            fib_checked(92).unwrap()
+        );
+        assert!(matches!(matrix_power(&a, 92), Err(Error::Overflow { .. })));
+    }
+}
+
+#[test]
+fn fibonacci_u128_and_wrapping() {
+    let fib = array![[1u128, 1], [1, 0]];
+    let mut f = (0u128, 1u128);
+    for _ in 0..186 {
+        f = (f.1, f.0.checked_add(f.1).unwrap_or(0));
+    }
+    // F(186) is the largest Fibonacci number below 2^128.
+    assert_eq!(matrix_power(&fib, 185).unwrap()[[0, 0]], f.0);
+    assert!(matrix_power(&fib, 186).is_err());
+    let w = fib.mapv(|v| Wrapping(v as u64));
+    let (mut a, mut b) = (Wrapping(0u64), Wrapping(1u64));
+    for _ in 0..1000 {
+        (a, b) = (b, a + b);
+    }
+    assert_eq!(matrix_power(&w, 1000).unwrap()[[0, 1]], a);
+}
+
+#[test]
+fn overflow_at_the_bound_edges() {
+    // i8, 5×5 (blocked kernel): all-ones·c, A² entries are 5c².
+    // c = 5: 125 fits; c = 6: 180 does not.
+    let a = Array2::<i8>::from_elem((5, 5), 5);
+    assert_eq!(matrix_power(&a, 2).unwrap(), Array2::from_elem((5, 5), 125));
+    let a = Array2::<i8>::from_elem((5, 5), 6);
+    assert!(matrix_power(&a, 2).is_err());
+    // Negative extremes: i8::MIN alone is fine, its square is not.
+    let mut a = Array2::<i8>::zeros((5, 5));
+    a[[2, 2]] = i8::MIN;
+    assert_eq!(matrix_power(&a, 1).unwrap()[[2, 2]], i8::MIN);
+    assert!(matrix_power(&a, 2).is_err());
+    // Cancellation within one entry: the a-priori bound fails, the exact
+    // 128-bit path proves the result fits. Row [M, M] times column [M, -M].
+    let m = 2_000_000_000i64;
+    let mut a = Array2::<i64>::zeros((6, 6));
+    a[[0, 0]] = m;
+    a[[0, 1]] = m;
+    a[[1, 0]] = m;
+    a[[1, 1]] = -m;
+    let p = matrix_power(&a, 2).unwrap();
+    assert_eq!(p[[0, 0]], 2 * m * m);
+    assert_eq!(p[[0, 1]], 0);
+    assert_eq!(p[[1, 1]], 2 * m * m);
+    // u64 entries with a product exactly at the edge: 2^32 · 2^32 = 2^64 overflows.
+    let mut a = Array2::<u64>::zeros((5, 5));
+    a[[0, 0]] = 1 << 32;
+    assert!(matrix_power(&a, 2).is_err());
+    a[[0, 0]] = (1 << 32) - 1;
+    assert_eq!(
+        matrix_power(&a, 2).unwrap()[[0, 0]],
+        ((1u64 << 32) - 1).pow(2)
+    );
+}
+
+/// Plain `i128` triple loop.
+fn mul_i128(x: &Array2<i128>, y: &Array2<i128>) -> Array2<i128> {
+    let n = x.nrows();
+    Array2::from_shape_fn((n, n), |(i, j)| (0..n).map(|l| x[[i, l]] * y[[l, j]]).sum())
+}
+
+fn lcg(seed: u64) -> impl FnMut() -> u64 {
+    let mut s = seed;
+    move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        s >> 33
+    }
+}
+
+/// Sizes that cross the kernels' block (128, 256) and strip (64) edges and
+/// the float cutoff (16), with both integer paths, against a plain
+/// reference.
+#[test]
+fn larger_sizes_integer_paths() {
+    for n in [5usize, 16, 17, 63, 65, 129, 260] {
+        let mut r = lcg(n as u64);
+        // Small entries: fast path. A^3 exact.
+        let a = Array2::from_shape_fn((n, n), |_| (r() % 7) as i64 - 3);
+        let w = a.mapv(i128::from);
+        let expected = mul_i128(&mul_i128(&w, &w), &w);
+        assert_eq!(
+            matrix_power(&a, 3).unwrap().mapv(i128::from),
+            expected,
+            "n = {n}"
+        );
+        // Wrapping agrees bit for bit with the wrapped exact result.
+        let aw = a.mapv(|v| Wrapping(v as u32));
+        let got = matrix_power(&aw, 3).unwrap();
+        assert_eq!(got, expected.mapv(|v| Wrapping(v as u32)), "n = {n}");
+        // Large diagonal, small rest: max|A|²·n exceeds i64::MAX, so the
+        // exact 128-bit fallback runs; the result still fits.
+        let mut b = a.clone();
+        for i in 0..n {
+            b[[i, i]] = 1 << 30;
+        }
+        let wb = b.mapv(i128::from);
+        let expected = mul_i128(&wb, &wb);
+        assert_eq!(
+            matrix_power(&b, 2).unwrap().mapv(i128::from),
+            expected,
+            "n = {n}"
+        );
+        // And A^3 overflows: the fallback reports it.
+        assert!(matrix_power(&b, 3).is_err());
+    }
+}
+
+#[test]
+fn larger_sizes_float_paths() {
+    for n in [15usize, 16, 17, 40, 130, 255, 256] {
+        let mut r = lcg(100 + n as u64);
+        let a = Array2::from_shape_fn((n, n), |_| (r() % 1000) as f64 / 1000.0 / n as f64);
+        let p = matrix_power(&a, 5).unwrap();
+        let mut e = a.clone();
+        for _ in 0..4 {
+            e = Array2::from_shape_fn((n, n), |(i, j)| (0..n).map(|l| e[[i, l]] * a[[l, j]]).sum());
+        }
+        // Entries are non-negative, so |A|^5 = A^5 and the error bound of
+        // the property suite is 2·((1+γ_n)^4 − 1)·A^5 ≤ 10·n·u·A^5.
+        for (x, y) in p.iter().zip(&e) {
+            assert!(
+                (x - y).abs() <= 10.0 * n as f64 * f64::EPSILON * y,
+                "n = {n}: {x} vs {y}"
+            );
+        }
+        let z = a.mapv(|v| Complex::new(v, -v));
+        let pz = matrix_power(&z, 2).unwrap();
+        for ((i, j), v) in pz.indexed_iter() {
+            // (1 − i)² = −2i, so (A(1−i))² = −2i·A².
+            let a2: f64 = (0..n).map(|l| a[[i, l]] * a[[l, j]]).sum();
+            assert!(
+                (v - Complex::new(0.0, -2.0 * a2)).norm()
+                    <= 16.0 * n as f64 * f64::EPSILON * a2 * 2.0
+            );
+        }
+    }
+}
+
+#[test]
+fn non_square_is_an_error_everywhere() {
+    let a = Array2::<f64>::zeros((2, 3));
+    let e = Err(Error::NotSquare { rows: 2, cols: 3 });
+    assert_eq!(matrix_power(&a, 2), e);
+    assert_eq!(matrix_power(&a, 0), e);
+    assert_eq!(matrix_power_signed(&a, -1), e);
+    assert_eq!(matrix_power_signed(&a, 1), e);
+    assert_eq!(
+        matrix_power_mod(&Array2::<u64>::zeros((3, 1)), 2, 7),
+        Err(Error::NotSquare { rows: 3, cols: 1 })
+    );
+    assert_eq!(
+        matrix_power_stack(&Array3::<i32>::zeros((2, 2, 3)), 2),
+        Err(Error::NotSquare { rows: 2, cols: 3 })
+    );
+    let mut out = Array2::zeros((2, 2));
+    let mut ws = PowerWorkspace::new();
+    assert_eq!(
+        matrix_power_into(&a, 1, &mut out, &mut ws),
+        Err(Error::NotSquare { rows: 2, cols: 3 })
+    );
+    // Zero-sized but non-square.
+    assert_eq!(
+        matrix_power(&Array2::<i8>::zeros((0, 3)), 1),
+        Err(Error::NotSquare { rows: 0, cols: 3 })
+    );
+}
+
+#[test]
+fn output_shape_mismatch() {
+    let a = Array2::<i64>::eye(3);
+    let mut ws = PowerWorkspace::new();
+    let mut out = Array2::zeros((3, 4));
+    assert_eq!(
+        matrix_power_into(&a, 2, &mut out, &mut ws),
+        Err(Error::ShapeMismatch {
+            what: "output matrix",
+            expected: vec![3, 3],
+            found: vec![3, 4]
+        })
+    );
+}
+
+#[test]
+fn empty_and_identity_cases() {
+    let e = Array2::<f64>::zeros((0, 0));
+    assert_eq!(matrix_power(&e, 0).unwrap().dim(), (0, 0));
+    assert_eq!(matrix_power(&e, 7).unwrap().dim(), (0, 0));
+    assert_eq!(matrix_power_signed(&e, -3).unwrap().dim(), (0, 0));
+    assert_eq!(
+        matrix_power_mod(&Array2::<u32>::zeros((0, 0)), 5, 3)
+            .unwrap()
+            .dim(),
+        (0, 0)
+    );
+    assert_eq!(
+        matrix_power_stack(&Array3::<u8>::zeros((0, 4, 4)), 3)
+            .unwrap()
+            .dim(),
+        (0, 4, 4)
+    );
+    assert_eq!(
+        matrix_power_stack(&Array3::<u8>::zeros((2, 0, 0)), 3)
+            .unwrap()
+            .dim(),
+        (2, 0, 0)
+    );
+    // k = 0 is the identity even for the zero matrix and for NaN entries.
+    assert_eq!(
+        matrix_power(&Array2::<i64>::zeros((5, 5)), 0).unwrap(),
+        Array2::eye(5)
+    );
+    assert_eq!(
+        matrix_power(&Array2::from_elem((3, 3), f64::NAN), 0).unwrap(),
+        Array2::eye(3)
+    );
+    // Modulus 1: everything is 0, including the identity.
+    assert_eq!(
+        matrix_power_mod(&Array2::<u64>::eye(3), 0, 1).unwrap(),
+        Array2::zeros((3, 3))
+    );
+}
+
+#[test]
+fn singular_and_non_finite_inverse() {
+    let singular = array![[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [0.0, 1.0, 5.0]];
+    assert_eq!(matrix_power_signed(&singular, -1), Err(Error::Singular));
+    assert_eq!(matrix_power_signed(&singular, -5), Err(Error::Singular));
+    assert!(matrix_power_signed(&singular, 5).is_ok());
+    assert_eq!(
+        matrix_power_signed(&Array2::<f32>::zeros((6, 6)), -1),
+        Err(Error::Singular)
+    );
+    let cz = array![
+        [Complex::new(1.0f64, 1.0), Complex::new(2.0, 2.0)],
+        [Complex::new(1.0, 0.0), Complex::new(2.0, 0.0)]
+    ];
+    assert_eq!(matrix_power_signed(&cz, -2), Err(Error::Singular));
+    // Numerically singular: the inverse overflows to infinity.
+    let tiny = array![[1e-310, 0.0], [0.0, 1e-310]];
+    assert_eq!(matrix_power_signed(&tiny, -1), Err(Error::Singular));
+    let nan = array![[1.0, f64::NAN], [0.0, 1.0]];
+    assert_eq!(
+        matrix_power_signed(&nan, -1),
+        Err(Error::NonFinite { parameter: "a" })
+    );
+    // i64::MIN as exponent does not overflow the negation.
+    assert_eq!(
+        matrix_power_signed(&array![[1.0f64]], i64::MIN).unwrap(),
+        array![[1.0]]
+    );
+    // A permutation needs pivoting: LU without it would divide by zero.
+    let p = array![[0.0, 1.0], [1.0, 0.0]];
+    assert_eq!(matrix_power_signed(&p, -1).unwrap(), p);
+    assert_eq!(matrix_power_signed(&p, -3).unwrap(), p);
+}
+
+#[test]
+fn modulus_zero_and_huge_moduli() {
+    let a = array![[1u64, 1], [1, 0]];
+    assert_eq!(matrix_power_mod(&a, 10, 0), Err(Error::ZeroModulus));
+    assert_eq!(
+        matrix_power_mod(&array![[1u8]], 10, 0),
+        Err(Error::ZeroModulus)
+    );
+    // Pisano period for m = 10 is 60: F(60+1) ≡ F(1) mod 10.
+    assert_eq!(matrix_power_mod(&a, 60, 10).unwrap(), Array2::eye(2));
+    // m = u64::MAX with entries u64::MAX − 1 ≡ −1: A = −J, A^k = (−1)^k·2^(k−1)·J.
+    let m = u64::MAX;
+    let b = Array2::from_elem((2, 2), m - 1);
+    let p = matrix_power_mod(&b, 3, m).unwrap();
+    // (−J)³ = −4J ≡ m − 4.
+    assert_eq!(p, Array2::from_elem((2, 2), m - 4));
+    // 2^61 − 1 is prime: Fermat's little theorem on a 1×1 matrix.
+    let q = (1u64 << 61) - 1;
+    assert_eq!(
+        matrix_power_mod(&array![[123_456_789u64]], q - 1, q).unwrap()[[0, 0]],
+        1
+    );
+}
+
+#[test]
+fn stack_errors_propagate_and_strided_stacks() {
+    let mut a = Array3::<i32>::zeros((3, 2, 2));
+    a[[1, 0, 0]] = 100_000;
+    assert!(matches!(
+        matrix_power_stack(&a, 2),
+        Err(Error::Overflow { .. })
+    ));
+    let big = Array3::from_shape_fn((4, 6, 6), |(p, i, j)| (p + i * 2 + j) as i64 % 3 - 1);
+    let v = big.slice(s![..;2, ..;2, ..;2]);
+    let r = matrix_power_stack(&v, 7).unwrap();
+    for (m, rm) in v.outer_iter().zip(r.outer_iter()) {
+        assert_eq!(rm, matrix_power(&m, 7).unwrap());
+    }
+}

@@ -1,0 +1,685 @@
+//! Property tests of `numkit::matrix_power` and friends against naive
+//! references written out plainly here: `A^k` as `k` repeated products
+//! starting from the identity, with a textbook triple loop.
+//!
+//! Exponents: every `k` in 0..=64 is drawn, and every power of two up to 64
+//! is drawn with extra weight. Shapes: 0×0 up to 12×12.
+
+use ndarray::{s, Array2, Array3, ArrayView2, Axis};
+use num_bigint::BigInt;
+use num_complex::Complex;
+use num_traits::{Bounded, One, Zero};
+use numkit::power::{product_count, PowerWorkspace};
+use numkit::{
+    matrix_power, matrix_power_into, matrix_power_mod, matrix_power_signed, matrix_power_stack,
+};
+use proptest::prelude::*;
+use std::num::Wrapping;
+use std::ops::{Add, Mul};
+
+// ---------------------------------------------------------------- references
+
+/// Textbook `x·y`.
+fn naive_mul<T: Copy + Zero + Add<Output = T> + Mul<Output = T>>(
+    x: &Array2<T>,
+    y: &Array2<T>,
+) -> Array2<T> {
+    let n = x.nrows();
+    let mut c = Array2::from_elem((n, n), T::zero());
+    for i in 0..n {
+        for j in 0..n {
+            let mut s = T::zero();
+            for l in 0..n {
+                s = s + x[[i, l]] * y[[l, j]];
+            }
+            c[[i, j]] = s;
+        }
+    }
+    c
+}
+
+fn identity<T: Copy + Zero + One>(n: usize) -> Array2<T> {
+    Array2::from_shape_fn((n, n), |(i, j)| if i == j { T::one() } else { T::zero() })
+}
+
+/// `A^k` as `k` products `I·A·A·…·A`.
+fn naive_pow<T: Copy + Zero + One + Add<Output = T> + Mul<Output = T>>(
+    a: &Array2<T>,
+    k: u64,
+) -> Array2<T> {
+    let mut r = identity(a.nrows());
+    for _ in 0..k {
+        r = naive_mul(&r, a);
+    }
+    r
+}
+
+/// Exact integer matrix product.
+fn big_mul(x: &Array2<BigInt>, y: &Array2<BigInt>) -> Array2<BigInt> {
+    let n = x.nrows();
+    Array2::from_shape_fn((n, n), |(i, j)| {
+        (0..n).map(|l| &x[[i, l]] * &y[[l, j]]).sum()
+    })
+}
+
+// ---------------------------------------------------------------- strategies
+
+fn exponent() -> impl Strategy<Value = u64> {
+    prop_oneof![3 => 0..=64u64, 1 => (0u32..=6).prop_map(|e| 1u64 << e)]
+}
+
+fn square<T: std::fmt::Debug + Clone>(
+    max_n: usize,
+    elem: impl Strategy<Value = T> + Clone,
+) -> impl Strategy<Value = Array2<T>> {
+    (0..=max_n).prop_flat_map(move |n| {
+        proptest::collection::vec(elem.clone(), n * n)
+            .prop_map(move |v| Array2::from_shape_vec((n, n), v).unwrap())
+    })
+}
+
+/// Shapes of matrices the generic kernels see: the stack kernels (n ≤ 4),
+/// the blocked kernel (5 ≤ n < 16) — larger sizes are in power_sizes.rs.
+const MAX_N: usize = 12;
+
+// --------------------------------------------------- integers: exact contract
+
+/// The overflow contract for primitive integers, against exact big-integer
+/// arithmetic:
+/// 1. `Ok(r)` ⇒ `r` equals `A^k` exactly;
+/// 2. `A^k` does not fit `T` ⇒ `Err(Overflow)`;
+/// 3. every `|A|^j`, `j ≤ k`, fits `T` ⇒ `Ok` (a bound on every partial sum
+///    of every product the schedule can form).
+///
+/// Between 2 and 3 (cancellation makes `A^k` fit although some power or
+/// partial sum does not) both outcomes are allowed; that is the documented
+/// contract. The naive repeated product would itself overflow in such cases.
+fn check_int_contract<T>(a: &Array2<T>, k: u64) -> Result<(), TestCaseError>
+where
+    T: numkit::power::PowerScalar + Bounded + Into<BigInt>,
+{
+    let n = a.nrows();
+    let (lo, hi): (BigInt, BigInt) = (T::min_value().into(), T::max_value().into());
+    let fits = |m: &Array2<BigInt>| m.iter().all(|v| *v >= lo && *v <= hi);
+    let big = a.mapv(|v| v.into());
+    let abs = big.mapv(|v: BigInt| if v < BigInt::zero() { -v } else { v });
+    let mut exact = identity_big(n);
+    let mut mag = identity_big(n);
+    let mut all_mag_fit = true;
+    for _ in 0..k {
+        exact = big_mul(&exact, &big);
+        mag = big_mul(&mag, &abs);
+        all_mag_fit &= fits(&mag);
+    }
+    match matrix_power(a, k) {
+        Ok(r) => {
+            prop_assert!(fits(&exact), "Ok although A^k does not fit");
+            prop_assert_eq!(r.mapv(|v| v.into()), exact);
+        }
+        Err(e) => {
+            prop_assert!(matches!(e, numkit::Error::Overflow { .. }), "{e:?}");
+            prop_assert!(!all_mag_fit, "Err although every |A|^j fits");
+        }
+    }
+    Ok(())
+}
+
+fn identity_big(n: usize) -> Array2<BigInt> {
+    Array2::from_shape_fn((n, n), |(i, j)| {
+        if i == j {
+            BigInt::one()
+        } else {
+            BigInt::zero()
+        }
+    })
+}
+
+/// Matrices for the integer contract: mostly small entries (powers then fit
+/// for a while), sometimes full-range entries (overflow at once), sometimes
+/// strictly upper triangular (nilpotent: powers vanish, so cancellation and
+/// "A^k fits, an intermediate did not" cases appear).
+fn int_matrix<T: std::fmt::Debug + Clone + Zero + 'static>(
+    max_n: usize,
+    small: impl Strategy<Value = T> + Clone + 'static,
+    any: impl Strategy<Value = T> + Clone + 'static,
+) -> impl Strategy<Value = Array2<T>> {
+    prop_oneof![
+        4 => square(max_n, small.clone()),
+        1 => square(max_n, any.clone()),
+        1 => square(max_n, prop_oneof![4 => small, 1 => any]).prop_map(|mut m| {
+            for ((i, j), v) in m.indexed_iter_mut() {
+                if i >= j {
+                    *v = T::zero();
+                }
+            }
+            m
+        }),
+    ]
+}
+
+macro_rules! int_contract {
+    ($($name:ident: $t:ty, $small:expr;)*) => {$(
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            #[test]
+            fn $name(a in int_matrix::<$t>(6, $small, any::<$t>()), k in exponent()) {
+                check_int_contract(&a, k)?;
+            }
+        }
+    )*};
+}
+int_contract! {
+    contract_i8: i8, -3i8..=3;
+    contract_i16: i16, -3i16..=3;
+    contract_i32: i32, -3i32..=3;
+    contract_i64: i64, -3i64..=3;
+    contract_i128: i128, -3i128..=3;
+    contract_isize: isize, -3isize..=3;
+    contract_u8: u8, 0u8..=3;
+    contract_u16: u16, 0u16..=3;
+    contract_u32: u32, 0u32..=3;
+    contract_u64: u64, 0u64..=3;
+    contract_u128: u128, 0u128..=3;
+    contract_usize: usize, 0usize..=3;
+}
+
+/// Full sizes (up to 12×12) with entries whose powers stay bounded: signed
+/// partial permutations (entries stay in {-1, 0, 1}) and upper triangular
+/// matrices with diagonal ±1 (polynomial growth, up to ~10^13 for n = 12,
+/// k = 64, so the `i128` reference below is exact). Same contract as above,
+/// against a plain `i128` reference, for several element types.
+fn bounded_matrix() -> impl Strategy<Value = Array2<i64>> {
+    prop_oneof![
+        (0..=MAX_N)
+            .prop_flat_map(|n| {
+                (
+                    Just((0..n).collect::<Vec<usize>>()).prop_shuffle(),
+                    proptest::collection::vec(-1i64..=1, n),
+                )
+            })
+            .prop_map(|(perm, signs)| {
+                let n = perm.len();
+                let mut m = Array2::zeros((n, n));
+                for i in 0..n {
+                    m[[i, perm[i]]] = signs[i];
+                }
+                m
+            }),
+        square(MAX_N, -1i64..=1).prop_map(|mut m| {
+            for ((i, j), v) in m.indexed_iter_mut() {
+                if i > j {
+                    *v = 0;
+                } else if i == j && *v == 0 {
+                    *v = 1;
+                }
+            }
+            m
+        }),
+    ]
+}
+
+fn bounded_contract<T>(a: &Array2<i64>, k: u64) -> Result<(), TestCaseError>
+where
+    T: numkit::power::PowerScalar + Bounded + TryFrom<i64> + Into<i128>,
+{
+    let n = a.nrows();
+    let at: Array2<T> = a.mapv(|v| T::try_from(v).ok().expect("entries are in -1..=1"));
+    let wide = a.mapv(i128::from);
+    let abs = wide.mapv(i128::abs);
+    let (lo, hi): (i128, i128) = (T::min_value().into(), T::max_value().into());
+    let mut exact = identity::<i128>(n);
+    let mut mag = identity::<i128>(n);
+    let mut all_mag_fit = true;
+    for _ in 0..k {
+        exact = naive_mul(&exact, &wide);
+        mag = naive_mul(&mag, &abs);
+        all_mag_fit &= mag.iter().all(|&v| v <= hi);
+    }
+    match matrix_power(&at, k) {
+        Ok(r) => {
+            prop_assert!(
+                exact.iter().all(|&v| v >= lo && v <= hi),
+                "Ok although A^k does not fit"
+            );
+            prop_assert_eq!(r.mapv(Into::into), exact);
+        }
+        Err(e) => {
+            prop_assert!(matches!(e, numkit::Error::Overflow { .. }), "{e:?}");
+            prop_assert!(!all_mag_fit, "Err although every |A|^j fits");
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn bounded_exact_full_sizes(a in bounded_matrix(), k in exponent()) {
+        bounded_contract::<i64>(&a, k)?;
+        bounded_contract::<i32>(&a, k)?;
+        bounded_contract::<i16>(&a, k)?;
+        bounded_contract::<i128>(&a, k)?;
+        let abs = a.mapv(i64::abs);
+        bounded_contract::<u64>(&abs, k)?;
+        bounded_contract::<u32>(&abs, k)?;
+        bounded_contract::<u8>(&abs, k)?;
+    }
+}
+
+// ------------------------------------------------- wrapping: always bit-exact
+
+macro_rules! wrapping_exact {
+    ($($name:ident: $t:ty;)*) => {$(
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(32))]
+            #[test]
+            fn $name(a in square(MAX_N, any::<$t>().prop_map(Wrapping)), k in exponent()) {
+                prop_assert_eq!(matrix_power(&a, k).unwrap(), naive_pow(&a, k));
+            }
+        }
+    )*};
+}
+wrapping_exact! {
+    wrapping_i8: i8; wrapping_i16: i16; wrapping_i32: i32; wrapping_i64: i64; wrapping_i128: i128;
+    wrapping_isize: isize; wrapping_u8: u8; wrapping_u16: u16; wrapping_u32: u32; wrapping_u64: u64;
+    wrapping_u128: u128; wrapping_usize: usize;
+}
+
+// -------------------------------------------------------------------- floats
+
+/// Error bound for a computed product chain. Every entry of a product
+/// computed in floating point satisfies `|fl(XY) − XY| ≤ γ_n |X||Y|`
+/// (`γ_n = n·u/(1 − n·u)`, `u` the unit roundoff; Higham, *Accuracy and
+/// Stability of Numerical Algorithms*, §3.5), for any summation order,
+/// blocking, or FMA use. By induction over a chain in which every path from
+/// `A` to `A^k` passes through at most `k − 1` products, both the naive
+/// repeated product and the binary schedule satisfy
+/// `|P − A^k| ≤ ((1 + γ_n)^(k−1) − 1)·|A|^k` entrywise. The two results
+/// therefore differ by at most twice that. For complex products each scalar
+/// product carries up to `2√2·u` more error (Higham §3.6), covered by
+/// using `γ_{n+4}`. `|A|^k` is computed in f64 (its own rounding is far
+/// below the slack of the bound).
+fn float_tolerance(abs_a: &Array2<f64>, k: u64, unit_roundoff: f64) -> Array2<f64> {
+    let n = abs_a.nrows();
+    let nu = (n as f64 + 4.0) * unit_roundoff;
+    let gamma = nu / (1.0 - nu);
+    let factor = 2.0 * ((1.0 + gamma).powi(k.saturating_sub(1) as i32) - 1.0);
+    naive_pow(abs_a, k).mapv(|v| factor * v)
+}
+
+/// Entries in [-1.5, 1.5]/n keep `|A|^k` (hence the bound) finite and
+/// meaningful for every k ≤ 64 in f32.
+fn float_entry(n: usize) -> impl Strategy<Value = f64> + Clone {
+    let s = 1.5 / (n.max(1) as f64);
+    -s..=s
+}
+
+fn float_matrix() -> impl Strategy<Value = Array2<f64>> {
+    (0..=MAX_N).prop_flat_map(|n| {
+        proptest::collection::vec(float_entry(n), n * n)
+            .prop_map(move |v| Array2::from_shape_vec((n, n), v).unwrap())
+    })
+}
+
+fn complex_matrix() -> impl Strategy<Value = Array2<Complex<f64>>> {
+    (0..=MAX_N).prop_flat_map(|n| {
+        proptest::collection::vec((float_entry(n), float_entry(n)), n * n).prop_map(move |v| {
+            Array2::from_shape_vec(
+                (n, n),
+                v.into_iter().map(|(re, im)| Complex::new(re, im)).collect(),
+            )
+            .unwrap()
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn f64_within_bound(a in float_matrix(), k in exponent()) {
+        let r = matrix_power(&a, k).unwrap();
+        let reference = naive_pow(&a, k);
+        let tol = float_tolerance(&a.mapv(f64::abs), k, f64::EPSILON / 2.0);
+        for ((x, y), t) in r.iter().zip(&reference).zip(&tol) {
+            prop_assert!((x - y).abs() <= *t, "{x} vs {y}, tol {t}");
+        }
+    }
+
+    #[test]
+    fn f32_within_bound(a in float_matrix(), k in exponent()) {
+        let a32 = a.mapv(|v| v as f32);
+        let r = matrix_power(&a32, k).unwrap();
+        let reference = naive_pow(&a32, k);
+        let tol = float_tolerance(&a32.mapv(|v| f64::from(v.abs())), k, f64::from(f32::EPSILON) / 2.0);
+        for ((x, y), t) in r.iter().zip(&reference).zip(&tol) {
+            prop_assert!(f64::from((x - y).abs()) <= *t, "{x} vs {y}, tol {t}");
+        }
+    }
+
+    #[test]
+    fn complex_within_bound(a in complex_matrix(), k in exponent()) {
+        let abs = a.mapv(|z| z.norm());
+        let tol64 = float_tolerance(&abs, k, f64::EPSILON / 2.0);
+        let r = matrix_power(&a, k).unwrap();
+        let reference = naive_pow(&a, k);
+        for ((x, y), t) in r.iter().zip(&reference).zip(&tol64) {
+            prop_assert!((x - y).norm() <= *t, "{x} vs {y}, tol {t}");
+        }
+        let a32 = a.mapv(|z| Complex::new(z.re as f32, z.im as f32));
+        let tol32 = float_tolerance(&a32.mapv(|z| f64::from(z.norm())), k, f64::from(f32::EPSILON) / 2.0);
+        let r = matrix_power(&a32, k).unwrap();
+        let reference = naive_pow(&a32, k);
+        for ((x, y), t) in r.iter().zip(&reference).zip(&tol32) {
+            prop_assert!(f64::from((x - y).norm()) <= *t, "{x} vs {y}, tol {t}");
+        }
+    }
+}
+
+// ------------------------------------------------------- layouts and variants
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any input layout gives the same bits as the owned standard-layout copy,
+    /// and matches the naive reference.
+    #[test]
+    fn views_and_transposes(
+        big in square(2 * MAX_N + 1, any::<i64>().prop_map(Wrapping)),
+        step in 1usize..=2, transpose in any::<bool>(), k in exponent(),
+    ) {
+        let v = big.slice(s![..;step, ..;step]);
+        let v: ArrayView2<_> = if transpose { v.reversed_axes() } else { v };
+        let owned = v.to_owned();
+        let r = matrix_power(&v, k).unwrap();
+        prop_assert_eq!(&r, &matrix_power(&owned, k).unwrap());
+        prop_assert_eq!(&r, &naive_pow(&owned, k));
+        let f = big.mapv(|w| (w.0 % 7) as f64 / 7.0);
+        let fv = f.slice(s![..;step, ..;step]);
+        let fv = if transpose { fv.reversed_axes() } else { fv };
+        prop_assert_eq!(matrix_power(&fv, k).unwrap(), matrix_power(&fv.to_owned(), k).unwrap());
+    }
+
+    /// `_into` equals the allocating call, with one workspace reused across
+    /// sizes and exponents, writing into strided and transposed views, and
+    /// reports exactly `product_count(k)` products.
+    #[test]
+    fn into_matches_allocating(
+        mats in proptest::collection::vec((square(MAX_N, -2i64..=2), exponent(), any::<bool>()), 1..6),
+    ) {
+        let mut ws = PowerWorkspace::new();
+        for (a, k, strided) in mats {
+            let n = a.nrows();
+            let expected = matrix_power(&a, k);
+            let mut store = Array2::from_elem((2 * n + 1, 2 * n + 1), 99i64);
+            let mut out = store.slice_mut(s![..;2, ..;2]);
+            let mut out = out.slice_mut(s![..n, ..n]);
+            let got = if strided {
+                let mut t = out.view_mut().reversed_axes();
+                matrix_power_into(&a, k, &mut t, &mut ws).map(|()| t.to_owned())
+            } else {
+                matrix_power_into(&a, k, &mut out, &mut ws).map(|()| out.to_owned())
+            };
+            match (&expected, &got) {
+                (Ok(e), Ok(g)) => {
+                    prop_assert_eq!(e, g);
+                    prop_assert_eq!(ws.last_product_count(), if n == 0 { 0 } else { product_count(k) });
+                    // Nothing outside the n×n strided window was written.
+                    for ((i, j), v) in store.indexed_iter() {
+                        if i % 2 == 1 || j % 2 == 1 || i >= 2 * n || j >= 2 * n {
+                            prop_assert_eq!(*v, 99);
+                        }
+                    }
+                }
+                (Err(e), Err(g)) => prop_assert_eq!(e, g),
+                _ => prop_assert!(false, "{:?} vs {:?}", expected, got),
+            }
+        }
+    }
+
+    /// Stacks: every slice equals the single-matrix power.
+    #[test]
+    fn stack_matches_single(
+        s in 0usize..4, n in 0usize..=MAX_N, k in exponent(), seed in any::<u64>(),
+    ) {
+        let a = Array3::from_shape_fn((s, n, n), |(p, i, j)| {
+            Wrapping(seed.wrapping_mul(31 + p as u64).wrapping_add((i * 13 + j * 7) as u64))
+        });
+        let r = matrix_power_stack(&a, k).unwrap();
+        prop_assert_eq!(r.dim(), (s, n, n));
+        for (m, rm) in a.outer_iter().zip(r.outer_iter()) {
+            prop_assert_eq!(rm, matrix_power(&m, k).unwrap());
+        }
+        // Float stacks through a permuted (non-standard) layout.
+        let f = a.mapv(|w| (w.0 % 5) as f64 / 5.0);
+        let fp = f.view().permuted_axes([0, 2, 1]);
+        let r = matrix_power_stack(&fp, k).unwrap();
+        for (m, rm) in fp.axis_iter(Axis(0)).zip(r.outer_iter()) {
+            prop_assert_eq!(rm, matrix_power(&m, k).unwrap());
+        }
+    }
+}
+
+// --------------------------------------------------------------------- modular
+
+/// Naive modular reference in `u128`: `x, y < m ≤ 2^64 − 1` so `x·y < 2^128`,
+/// and a running sum kept below `m` cannot overflow.
+fn naive_pow_mod(a: &Array2<u64>, k: u64, m: u64) -> Array2<u64> {
+    let n = a.nrows();
+    let m = u128::from(m);
+    let a = a.mapv(|v| u128::from(v) % m);
+    let mut r = Array2::from_shape_fn((n, n), |(i, j)| u128::from(i == j) % m);
+    for _ in 0..k {
+        let mut c = Array2::zeros((n, n));
+        for i in 0..n {
+            for j in 0..n {
+                let mut s = 0u128;
+                for l in 0..n {
+                    s = (s + r[[i, l]] * a[[l, j]] % m) % m;
+                }
+                c[[i, j]] = s;
+            }
+        }
+        r = c;
+    }
+    r.mapv(|v| v as u64)
+}
+
+fn modulus() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        1u64..=20,
+        any::<u64>().prop_map(|m| m.max(1)),
+        (0u64..1000).prop_map(|d| u64::MAX - d)
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn mod_matches_u128_reference(a in square(MAX_N, any::<u64>()), k in exponent(), m in modulus()) {
+        prop_assert_eq!(matrix_power_mod(&a, k, m).unwrap(), naive_pow_mod(&a, k, m));
+        // Narrow element types agree with the u64 computation.
+        let m32 = (m % u64::from(u32::MAX)).max(1) as u32;
+        let a32 = a.mapv(|v| v as u32);
+        let r32 = matrix_power_mod(&a32, k, m32).unwrap();
+        prop_assert_eq!(r32.mapv(u64::from), naive_pow_mod(&a32.mapv(u64::from), k, u64::from(m32)));
+    }
+}
+
+// ------------------------------------------------------------ signed exponents
+
+/// Plain Gauss–Jordan inverse with partial pivoting (reference only).
+fn naive_inverse(a: &Array2<f64>) -> Array2<f64> {
+    let n = a.nrows();
+    let mut m = a.clone();
+    let mut inv = identity::<f64>(n);
+    for c in 0..n {
+        let p = (c..n)
+            .max_by(|&x, &y| m[[x, c]].abs().total_cmp(&m[[y, c]].abs()))
+            .unwrap();
+        for j in 0..n {
+            m.swap([c, j], [p, j]);
+            inv.swap([c, j], [p, j]);
+        }
+        let d = m[[c, c]];
+        for j in 0..n {
+            m[[c, j]] /= d;
+            inv[[c, j]] /= d;
+        }
+        for r in 0..n {
+            if r != c {
+                let f = m[[r, c]];
+                for j in 0..n {
+                    m[[r, j]] -= f * m[[c, j]];
+                    inv[[r, j]] -= f * inv[[c, j]];
+                }
+            }
+        }
+    }
+    inv
+}
+
+/// Diagonally dominant matrices: `A = d·I + R` with `|R_ij| ≤ 1` and
+/// `|d| ≥ n + 1`, so `‖A⁻¹‖_∞ ≤ 1` and `κ_∞(A) ≤ 2n + 1`.
+fn well_conditioned() -> impl Strategy<Value = Array2<f64>> {
+    (1..=MAX_N).prop_flat_map(|n| {
+        (
+            proptest::collection::vec(-1.0f64..1.0, n * n),
+            proptest::collection::vec(any::<bool>(), n),
+        )
+            .prop_map(move |(v, neg)| {
+                let mut a = Array2::from_shape_vec((n, n), v).unwrap();
+                for i in 0..n {
+                    a[[i, i]] += if neg[i] {
+                        -(n as f64 + 1.0)
+                    } else {
+                        n as f64 + 1.0
+                    };
+                }
+                a
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Negative powers against inverse-then-power. Both the LU inverse and the
+    /// Gauss–Jordan reference have backward errors of order `n·u` and the
+    /// inverse a forward error below `κ·n·u·c` for modest `c`; the power adds
+    /// `k·n·u` per the product bound. So the max-norm difference, relative to
+    /// `‖|A⁻¹|^k‖_max ≥ ‖A^{-k}‖_max`, stays below `c·(k + κ)·n·u`; `c = 64`
+    /// leaves ample slack while any wrong pivot or permutation fails by
+    /// orders of magnitude.
+    #[test]
+    fn negative_powers_match_inverse_then_power(a in well_conditioned(), k in 1i64..=64) {
+        let n = a.nrows();
+        let r = matrix_power_signed(&a, -k).unwrap();
+        let inv = naive_inverse(&a);
+        let reference = naive_pow(&inv, k as u64);
+        let scale = naive_pow(&inv.mapv(f64::abs), k as u64).iter().fold(0.0f64, |m, v| m.max(*v));
+        let kappa = 2.0 * n as f64 + 1.0;
+        let tol = 64.0 * (k as f64 + kappa) * n as f64 * f64::EPSILON * scale;
+        for (x, y) in r.iter().zip(&reference) {
+            prop_assert!((x - y).abs() <= tol, "{x} vs {y}, tol {tol}");
+        }
+        // A · A⁻¹ ≈ I.
+        let one = matrix_power_signed(&a, -1).unwrap();
+        let prod = naive_mul(&a, &one);
+        for ((i, j), v) in prod.indexed_iter() {
+            let e = if i == j { 1.0 } else { 0.0 };
+            prop_assert!((v - e).abs() <= 64.0 * kappa * n as f64 * f64::EPSILON, "{v}");
+        }
+    }
+
+    /// Non-negative signed exponents are exactly `matrix_power`.
+    #[test]
+    fn nonnegative_signed_is_matrix_power(a in float_matrix(), k in 0i64..=64) {
+        prop_assert_eq!(matrix_power_signed(&a, k).unwrap(), matrix_power(&a, k as u64).unwrap());
+    }
+
+    /// Complex negative powers: `A^{-k} · A^k ≈ I`.
+    #[test]
+    fn complex_negative_powers(a in well_conditioned(), k in 1i64..=4) {
+        // Imaginary part aᵀ/(n+1): off-diagonal moduli stay ≤ 1.003, so z is
+        // still diagonally dominant and ‖z‖·‖z⁻¹‖ ≤ about 2n + 1.
+        let n = a.nrows();
+        let z = Array2::from_shape_fn((n, n), |(i, j)| Complex::new(a[[i, j]], a[[j, i]] / (n as f64 + 1.0)));
+        let inv_k = matrix_power_signed(&z, -k).unwrap();
+        let pow_k = matrix_power_signed(&z, k).unwrap();
+        let prod = naive_mul(&inv_k, &pow_k);
+        let growth = (2.2 * n as f64 + 1.0).powi(k as i32);
+        for ((i, j), v) in prod.indexed_iter() {
+            let e = if i == j { Complex::new(1.0, 0.0) } else { Complex::zero() };
+            prop_assert!((v - e).norm() <= 256.0 * growth * n as f64 * f64::EPSILON, "{v}");
+        }
+    }
+}
+
+/// The schedule's product count: `⌊log₂ k⌋ + popcount(k) − 1`, counted here
+/// bit by bit, never more than the baseline loop's, and what the kernel
+/// really performs.
+#[test]
+fn product_count_is_minimal_binary_and_observed() {
+    fn baseline_products(mut k: u64) -> u32 {
+        let mut p = 0;
+        while k > 0 {
+            if k % 2 == 1 {
+                p += 1;
+            }
+            p += 1;
+            k /= 2;
+        }
+        p
+    }
+    assert_eq!(product_count(10), 4);
+    assert_eq!(baseline_products(10), 6);
+    assert_eq!(product_count(1000), 14);
+    assert_eq!(baseline_products(1000), 16);
+    let mut ws = PowerWorkspace::new();
+    for n in [1usize, 3, 6] {
+        let a = Array2::<Wrapping<u32>>::from_elem((n, n), Wrapping(3));
+        let mut out = Array2::from_elem((n, n), Wrapping(0));
+        for k in (0..=300u64).chain([1 << 20, (1 << 40) + 1, u64::MAX]) {
+            let bits = 64 - u64::leading_zeros(k.max(1)) - 1;
+            let expected = if k == 0 { 0 } else { bits + k.count_ones() - 1 };
+            assert_eq!(product_count(k), expected, "k = {k}");
+            assert!(product_count(k) < baseline_products(k) || k == 0);
+            matrix_power_into(&a, k, &mut out, &mut ws).unwrap();
+            assert_eq!(ws.last_product_count(), expected, "n = {n}, k = {k}");
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(6))]
+
+    /// Sizes around the float cutoff (256): from it on, products go to
+    /// ndarray's `general_mat_mul` (matrixmultiply, or BLAS with the
+    /// `openblas-system` feature): same error bound as above.
+    #[test]
+    fn f64_and_c64_large_within_bound(n in 254usize..=258, k in 0u64..=5, seed in any::<u64>()) {
+        let mut s = seed;
+        let mut r = move || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * 1.5 / n as f64
+        };
+        let a = Array2::from_shape_fn((n, n), |_| r());
+        let got = matrix_power(&a, k).unwrap();
+        let reference = naive_pow(&a, k);
+        let tol = float_tolerance(&a.mapv(f64::abs), k, f64::EPSILON / 2.0);
+        for ((x, y), t) in got.iter().zip(&reference).zip(&tol) {
+            prop_assert!((x - y).abs() <= *t, "{x} vs {y}, tol {t}");
+        }
+        let z = a.mapv(|v| Complex::new(v, r()));
+        let k = k.min(3);
+        let got = matrix_power(&z, k).unwrap();
+        let reference = naive_pow(&z, k);
+        let tol = float_tolerance(&z.mapv(|v| v.norm()), k, f64::EPSILON / 2.0);
+        for ((x, y), t) in got.iter().zip(&reference).zip(&tol) {
+            prop_assert!((x - y).norm() <= *t, "{x} vs {y}, tol {t}");
+        }
+    }
+}
