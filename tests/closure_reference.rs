@@ -1,0 +1,105 @@
+//! Every row of `tests/data/closure_counts.tsv` (exact counts derived
+//! independently, see /work/shared/reference/README.md semantics) reproduced
+//! through both constructors, by the counter and, where cheap, by enumeration.
+
+use numkit::closure::Closure;
+
+struct Row {
+    fields: Vec<String>,
+    count: u128,
+    note: String,
+}
+
+fn rows() -> Vec<Row> {
+    let text = include_str!("data/closure_counts.tsv");
+    text.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert!(cols.len() >= 8, "bad row {l:?}");
+            Row {
+                fields: cols[..7].iter().map(|s| s.to_string()).collect(),
+                count: cols[7].parse().unwrap(),
+                note: cols.get(8).unwrap_or(&"").to_string(),
+            }
+        })
+        .collect()
+}
+
+fn from_floats(f: &[String]) -> Closure {
+    let x = |i: usize| f[i].parse::<f64>().unwrap();
+    Closure::new(
+        x(0),
+        x(1),
+        f[2].parse().unwrap(),
+        f[3].parse().unwrap(),
+        f[4].parse().unwrap(),
+        x(5),
+        x(6),
+    )
+    .unwrap()
+}
+
+fn from_strings(f: &[String]) -> Closure {
+    Closure::from_reported(
+        &f[0],
+        &f[1],
+        f[2].parse().unwrap(),
+        f[3].parse().unwrap(),
+        f[4].parse().unwrap(),
+    )
+    .unwrap()
+    .with_rounding_errors_str(&f[5], &f[6])
+    .unwrap()
+}
+
+#[test]
+fn tsv_has_all_rows() {
+    assert!(rows().len() >= 31);
+}
+
+#[test]
+fn every_reference_count_by_counter() {
+    for row in rows() {
+        let a = from_floats(&row.fields);
+        let b = from_strings(&row.fields);
+        assert_eq!(a.sum_bounds(), b.sum_bounds(), "{:?}", row.fields);
+        assert_eq!(a.spread_bounds(), b.spread_bounds(), "{:?}", row.fields);
+        assert_eq!(a.count_samples(), row.count, "{:?} ({})", row.fields, row.note);
+        assert_eq!(b.count_samples(), row.count, "{:?} ({})", row.fields, row.note);
+    }
+}
+
+#[test]
+fn every_cheap_reference_count_by_enumeration() {
+    for row in rows() {
+        if row.count > 300_000 {
+            continue;
+        }
+        let c = from_floats(&row.fields);
+        let mut k = 0u128;
+        let mut prev: Option<Vec<i32>> = None;
+        for s in c.iter() {
+            assert!(c.contains(&s), "{s:?} violates {:?}", row.fields);
+            if let Some(p) = &prev {
+                assert!(p < &s, "order broken for {:?}", row.fields);
+            }
+            prev = Some(s);
+            k += 1;
+        }
+        assert_eq!(k, row.count, "{:?} ({})", row.fields, row.note);
+    }
+}
+
+/// The large rows by enumeration too: `cargo test --release -- --ignored`.
+#[test]
+#[ignore]
+fn every_reference_count_by_enumeration_slow() {
+    for row in rows() {
+        let c = from_floats(&row.fields);
+        let mut k = 0u128;
+        c.for_each_sample(|_| k += 1);
+        assert_eq!(k, row.count, "{:?} ({})", row.fields, row.note);
+    }
+}
