@@ -136,7 +136,12 @@ pub(crate) fn plan(b: &Bounds) -> Option<Plan> {
         h1,
         d2max,
         c1lo,
-        width: (c1hi - c1lo + 1).max(0),
+        // The empty sample deviation (0, 0) must be storable, else nothing is reachable.
+        width: if c1lo > 0 || c1hi < 0 {
+            0
+        } else {
+            c1hi - c1lo + 1
+        },
         layered: d2max > n,
         d_lo: b.d_lo,
         d_hi: b.d_hi,

@@ -422,6 +422,28 @@ impl Closure {
         search::count_dfs(b, u64::MAX).unwrap_or(u128::MAX)
     }
 
+    /// The count by a chosen method, for benchmarking and cross-checking:
+    /// all methods give the same exact number.
+    ///
+    /// ```
+    /// use numkit::closure::{Closure, CountMethod};
+    /// let c = Closure::new(4.0, 1.5, 50, 1, 7, 0.05, 0.05)?;
+    /// assert_eq!(c.count_samples_by(CountMethod::Programme), 97_730);
+    /// assert_eq!(c.count_samples_by(CountMethod::Search), 97_730);
+    /// # Ok::<(), numkit::Error>(())
+    /// ```
+    pub fn count_samples_by(&self, method: CountMethod) -> u128 {
+        let b = &self.bounds;
+        match method {
+            CountMethod::Auto => self.count_samples(),
+            CountMethod::Search => search::count_dfs(b, u64::MAX).unwrap_or(u128::MAX),
+            CountMethod::Programme => match count::plan(b) {
+                Some(p) => count::run(&p),
+                None => search::count_dfs(b, u64::MAX).unwrap_or(u128::MAX),
+            },
+        }
+    }
+
     /// [`Closure::count_samples`], but an error instead of saturation.
     ///
     /// # Errors
@@ -463,6 +485,26 @@ impl Closure {
     pub(crate) fn bounds(&self) -> &Bounds {
         &self.bounds
     }
+}
+
+/// How [`Closure::count_samples_by`] counts.
+///
+/// ```
+/// use numkit::closure::{Closure, CountMethod};
+/// let c = Closure::new(3.0, 1.2, 10, 1, 5, 0.05, 0.05)?;
+/// assert_eq!(c.count_samples_by(CountMethod::Auto), 10);
+/// # Ok::<(), numkit::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountMethod {
+    /// What [`Closure::count_samples`] does: a short budgeted search, then
+    /// the dynamic programme.
+    Auto,
+    /// The dynamic programme over deviations from an integer near the mean
+    /// (a one-value scale, which has no deviations, falls back to the search).
+    Programme,
+    /// The pruned depth-first search, counting leaves without building samples.
+    Search,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
