@@ -229,3 +229,36 @@ proptest! {
         check(n, lo, hi, &m, &s, &half, &half);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Medium sizes (too large for brute force, large enough for the parallel
+    /// driver to split): every path agrees with the sequential iterator, and
+    /// every sample satisfies the bounds.
+    #[test]
+    fn medium_sizes_agree(n in 10usize..=45, lo in -5i32..=3, w in 1i32..=8,
+                          seed in prop::collection::vec(0i32..=8, 45), places in 1u32..=2) {
+        let hi = lo + w;
+        let mut x: Vec<i32> = seed[..n].iter().map(|&v| lo + v % (w + 1)).collect();
+        x.sort();
+        let (m, s) = rounded_stats(&x, places);
+        let c = Closure::from_reported(&m.text(), &s.text(), n, lo, hi).unwrap();
+        let by_search = c.count_samples_by(CountMethod::Search);
+        prop_assert_eq!(c.count_samples_by(CountMethod::Programme), by_search);
+        // Enumerate only where it stays cheap, to keep the suite fast.
+        prop_assume!(by_search <= 20_000);
+        let all: Vec<Vec<i32>> = c.iter().collect();
+        prop_assert!(all.contains(&x));
+        prop_assert!(all.windows(2).all(|p| p[0] < p[1]));
+        prop_assert!(all.iter().all(|s| c.contains(s)));
+        prop_assert_eq!(c.count_samples(), all.len() as u128);
+        prop_assert_eq!(c.count_samples_by(CountMethod::Programme), all.len() as u128);
+        prop_assert_eq!(c.count_samples_by(CountMethod::Search), all.len() as u128);
+        #[cfg(feature = "parallel")]
+        {
+            prop_assert_eq!(c.par_collect(), all.clone());
+            prop_assert_eq!(c.par_summarize(), c.summarize());
+        }
+    }
+}

@@ -103,3 +103,25 @@ fn every_reference_count_by_enumeration_slow() {
         assert_eq!(k, row.count, "{:?} ({})", row.fields, row.note);
     }
 }
+
+/// The parallel paths against the sequential iterator on every cheap row
+/// (these rows are large enough for the search tree to be split).
+#[cfg(feature = "parallel")]
+#[test]
+fn every_cheap_reference_row_in_parallel() {
+    for row in rows() {
+        if row.count > 200_000 {
+            continue;
+        }
+        let c = from_floats(&row.fields);
+        let seq: Vec<Vec<i32>> = c.iter().collect();
+        assert_eq!(c.par_collect(), seq, "{:?}", row.fields);
+        assert_eq!(c.par_count(), row.count, "{:?}", row.fields);
+        let seen = std::sync::Mutex::new(Vec::new());
+        c.par_for_each_sample(|x| seen.lock().unwrap().push(x.to_vec()));
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        assert_eq!(seen, seq, "{:?}", row.fields);
+        assert_eq!(c.par_summarize(), c.summarize(), "{:?}", row.fields);
+    }
+}

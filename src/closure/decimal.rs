@@ -25,11 +25,6 @@ pub(crate) struct Dec {
 }
 
 impl Dec {
-    pub(crate) const ZERO: Dec = Dec {
-        scaled: 0,
-        places: 0,
-    };
-
     /// Half a unit in the last written place: "3.50" → 0.005, "3" → 0.5.
     pub(crate) fn half_ulp(self) -> Dec {
         // places ≤ 18, so 10^places divides 10^18 · 5 exactly when places ≤ 18
