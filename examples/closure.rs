@@ -44,7 +44,9 @@ fn parse_args() -> Result<Args, String> {
         match arg.as_str() {
             "--first" => {
                 let k = it.next().ok_or("--first needs a number")?;
-                a.first = k.parse().map_err(|_| format!("--first: {k:?} is not a count"))?;
+                a.first = k
+                    .parse()
+                    .map_err(|_| format!("--first: {k:?} is not a count"))?;
             }
             "--count-only" => a.count_only = true,
             "--csv" => a.csv = Some(it.next().ok_or("--csv needs a path")?),
@@ -64,8 +66,10 @@ fn build(p: &[String]) -> Result<Closure, String> {
             .map_err(|_| format!("{name}: {:?} is not an integer", p[i]))
     };
     let n = usize::try_from(int(2, "N")?).map_err(|_| "N must not be negative".to_string())?;
-    let lo = i32::try_from(int(3, "SCALE_MIN")?).map_err(|_| "SCALE_MIN out of range".to_string())?;
-    let hi = i32::try_from(int(4, "SCALE_MAX")?).map_err(|_| "SCALE_MAX out of range".to_string())?;
+    let lo =
+        i32::try_from(int(3, "SCALE_MIN")?).map_err(|_| "SCALE_MIN out of range".to_string())?;
+    let hi =
+        i32::try_from(int(4, "SCALE_MAX")?).map_err(|_| "SCALE_MAX out of range".to_string())?;
     let mut c = Closure::from_reported(&p[0], &p[1], n, lo, hi).map_err(|e| e.to_string())?;
     if p.len() == 7 {
         c = c
@@ -110,7 +114,10 @@ fn print_samples(c: &Closure, k: usize, total: u128) {
         return;
     }
     println!();
-    println!("first {} of {total} samples (lexicographic order):", (k as u128).min(total));
+    println!(
+        "first {} of {total} samples (lexicographic order):",
+        (k as u128).min(total)
+    );
     for s in c.iter().take(k) {
         let line: Vec<String> = s.iter().map(i32::to_string).collect();
         println!("{}", line.join(" "));
@@ -129,7 +136,11 @@ fn run() -> Result<(), String> {
     };
     println!(
         "CLOSURE: mean {}, SD {}, n = {}, scale {}..{}, tolerances {tol}",
-        p[0], p[1], c.n(), c.scale().0, c.scale().1
+        p[0],
+        p[1],
+        c.n(),
+        c.scale().0,
+        c.scale().1
     );
     if smin > smax {
         println!("no integer sum lies in the mean window (GRIM inconsistency)");
@@ -158,7 +169,8 @@ fn run() -> Result<(), String> {
                     line.push_str(&x.to_string());
                 }
                 line.push('\n');
-                out.write_all(line.as_bytes()).map_err(|e| format!("{path}: {e}"))?;
+                out.write_all(line.as_bytes())
+                    .map_err(|e| format!("{path}: {e}"))?;
             }
             out.flush().map_err(|e| format!("{path}: {e}"))?;
             let s = acc.finish();

@@ -66,8 +66,20 @@ fn every_reference_count_by_counter() {
         let b = from_strings(&row.fields);
         assert_eq!(a.sum_bounds(), b.sum_bounds(), "{:?}", row.fields);
         assert_eq!(a.spread_bounds(), b.spread_bounds(), "{:?}", row.fields);
-        assert_eq!(a.count_samples(), row.count, "{:?} ({})", row.fields, row.note);
-        assert_eq!(b.count_samples(), row.count, "{:?} ({})", row.fields, row.note);
+        assert_eq!(
+            a.count_samples(),
+            row.count,
+            "{:?} ({})",
+            row.fields,
+            row.note
+        );
+        assert_eq!(
+            b.count_samples(),
+            row.count,
+            "{:?} ({})",
+            row.fields,
+            row.note
+        );
     }
 }
 

@@ -53,9 +53,7 @@ pub(crate) fn make_bounds(
     if n < 2 {
         return Err(Error::InvalidParameter {
             parameter: "n",
-            reason: format!(
-                "a sample SD needs at least 2 observations, got n = {n}"
-            ),
+            reason: format!("a sample SD needs at least 2 observations, got n = {n}"),
         });
     }
     if scale_min > scale_max {
@@ -78,9 +76,7 @@ pub(crate) fn make_bounds(
     }
     let r = scale_max as i128 - scale_min as i128;
     let ni = n as i128;
-    let size = (r + 1)
-        .checked_mul(r + 1)
-        .and_then(|x| x.checked_mul(ni));
+    let size = (r + 1).checked_mul(r + 1).and_then(|x| x.checked_mul(ni));
     if size.is_none_or(|s| s >= MAX_SIZE) {
         return Err(Error::Overflow {
             context: "CLOSURE sizes: n·(scale_max − scale_min + 1)² must be below 2^62",

@@ -77,11 +77,13 @@ pub(crate) fn parse_decimal(parameter: &'static str, input: &str) -> Result<Dec,
     let point = int_str.len() as i64 + exp as i64;
     // Places as written: fraction digits minus exponent (never negative).
     let places = (frac_str.len() as i64 - exp as i64).max(0);
-    let too_precise = || Error::InvalidParameter {
+    let too_precise = || {
+        Error::InvalidParameter {
         parameter,
         reason: format!(
             "{input:?} has more than {FRAC_DIGITS} decimal places; numkit represents inputs exactly and does not round them"
         ),
+    }
     };
     let too_large = || Error::InvalidParameter {
         parameter,
@@ -208,9 +210,17 @@ mod tests {
         assert_eq!(parse_decimal("x", "1e-3").unwrap().scaled, SCALE / 1000);
         assert_eq!(parse_decimal("x", "1e-3").unwrap().places, 3);
         assert_eq!(parse_decimal("x", ".5").unwrap().scaled, SCALE / 2);
-        assert_eq!(parse_decimal("x", "3.50").unwrap().half_ulp().scaled, SCALE / 200);
-        assert_eq!(parse_decimal("x", "4").unwrap().half_ulp().scaled, SCALE / 2);
-        for bad in ["", ".", "abc", "1.2.3", "--1", "1e", "e5", "1,5", "0x10", "NaN", "inf"] {
+        assert_eq!(
+            parse_decimal("x", "3.50").unwrap().half_ulp().scaled,
+            SCALE / 200
+        );
+        assert_eq!(
+            parse_decimal("x", "4").unwrap().half_ulp().scaled,
+            SCALE / 2
+        );
+        for bad in [
+            "", ".", "abc", "1.2.3", "--1", "1e", "e5", "1,5", "0x10", "NaN", "inf",
+        ] {
             assert!(parse_decimal("x", bad).is_err(), "{bad}");
         }
         assert_eq!(decimal_from_f64("x", 0.005).unwrap().scaled, SCALE / 200);
@@ -225,7 +235,10 @@ mod tests {
         assert_eq!(q, (m / 7) * 3 + ((m % 7) * 3) / 7);
         assert_eq!(r, ((m % 7) * 3) % 7);
         // 12 · 1.5² = 27, exact.
-        assert_eq!(floor_times_square(12, 15 * SCALE as u128 / 10), Some((27, true)));
+        assert_eq!(
+            floor_times_square(12, 15 * SCALE as u128 / 10),
+            Some((27, true))
+        );
         // 3 · 0.1² = 0.03.
         assert_eq!(floor_times_square(3, SCALE as u128 / 10), Some((0, false)));
     }

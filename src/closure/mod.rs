@@ -482,6 +482,7 @@ impl Closure {
         acc.finish()
     }
 
+    #[cfg(feature = "parallel")]
     pub(crate) fn bounds(&self) -> &Bounds {
         &self.bounds
     }

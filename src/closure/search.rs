@@ -243,9 +243,7 @@ impl Walker {
                 let lo = self.lo[v];
                 let vi = v as i64;
                 let mut f = self.f[v] - 1;
-                while f >= lo
-                    && !feasible(&self.b, vi + 1, m - f, s + f * vi, q + f * vi * vi)
-                {
+                while f >= lo && !feasible(&self.b, vi + 1, m - f, s + f * vi, q + f * vi * vi) {
                     f -= 1;
                 }
                 self.f[v] = f;
