@@ -1,7 +1,8 @@
 //! Multi-threaded enumeration (cargo feature `parallel`).
 //!
 //! The search tree is split at every frequency level while a subtree still
-//! has at least three levels and enough items below it; each child becomes a
+//! has at least three levels (two on scales of at most five values) and
+//! enough items below it; each child becomes a
 //! rayon task, and rayon's work stealing balances the uneven subtrees. Results
 //! are reduced in tree order, so collections come out in the same
 //! lexicographic order as the sequential iterator.
@@ -44,7 +45,10 @@ where
     R: Fn(T, T) -> T + Sync,
 {
     let leaf = b.r - 1;
-    if b.r >= 1 && leaf - root.level as i64 >= 2 && root.m >= MIN_SPLIT_ITEMS {
+    // Tasks keep at least three levels below them (two on short scales):
+    // shallower tasks cost more in setup than they save in balance.
+    let min_levels = if b.r <= 4 { 2 } else { 3 };
+    if b.r >= 1 && leaf - root.level as i64 >= min_levels && root.m >= MIN_SPLIT_ITEMS {
         children(b, &root)
             .into_par_iter()
             .map(|c| fold_tree(b, c, identity, fold, reduce))
