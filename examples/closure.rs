@@ -159,14 +159,17 @@ fn run() -> Result<(), String> {
             let mut acc = Summarizer::new(&c);
             let mut cur = c.samples();
             let mut line = String::new();
+            // Each scale value's text, formatted once: writing is then copying.
+            let (lo, hi) = c.scale();
+            let labels: Vec<String> = (lo..=hi).map(|v| v.to_string()).collect();
             while let Some(s) = cur.next_sample() {
                 acc.push(s);
                 line.clear();
-                for (i, x) in s.iter().enumerate() {
+                for (i, &x) in s.iter().enumerate() {
                     if i > 0 {
                         line.push(',');
                     }
-                    line.push_str(&x.to_string());
+                    line.push_str(&labels[(x as i64 - lo as i64) as usize]);
                 }
                 line.push('\n');
                 out.write_all(line.as_bytes())
