@@ -107,6 +107,9 @@ fn enumerate(cr: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("numkit_collect", n), &c, |b, c| {
             b.iter(|| black_box(c.iter().collect::<Vec<_>>()).len())
         });
+        g.bench_with_input(BenchmarkId::new("numkit_to_array", n), &c, |b, c| {
+            b.iter(|| black_box(c.to_array()).len())
+        });
         g.bench_with_input(BenchmarkId::new("numkit_for_each", n), &c, |b, c| {
             b.iter(|| {
                 let mut k = 0u64;

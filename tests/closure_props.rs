@@ -273,3 +273,29 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200_000))]
+
+    /// Long sweep (minutes), not run by default:
+    /// `cargo test --release --test closure_props -- --ignored`
+    /// (add `--features parallel` to sweep the parallel paths too).
+    #[test]
+    #[ignore]
+    fn long_sweep((n, lo, hi) in shape(), mean_off in 0i128..=900, sd in 0i128..=600,
+                  em in tolerance(), es in tolerance(),
+                  seed in prop::collection::vec(0i32..=5, 8), from_sample in any::<bool>(),
+                  places in 1u32..=3) {
+        if from_sample {
+            let mut x: Vec<i32> = seed[..n].iter().map(|&v| lo + v % (hi - lo + 1)).collect();
+            x.sort();
+            let (m, s) = rounded_stats(&x, places);
+            let half = Decimal { num: 5, places: places + 1 };
+            check(n, lo, hi, &m, &s, &half, &half);
+        } else {
+            let m = Decimal { num: (lo as i128 - 1) * 100 + mean_off, places: 2 };
+            let s = Decimal { num: sd, places: 2 };
+            check(n, lo, hi, &m, &s, &em, &es);
+        }
+    }
+}

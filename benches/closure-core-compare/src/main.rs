@@ -32,7 +32,7 @@ fn main() {
     };
     let pool1 = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
     let pool2 = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-    println!("n\tsamples\tclosure-core 1t (s)\tnumkit collect 1t (s)\tnumkit for_each 1t (s)\tratio collect\tratio for_each\tclosure-core 2t (s)");
+    println!("n\tsamples\tclosure-core 1t (s)\tnumkit collect 1t (s)\tnumkit to_array 1t (s)\tnumkit for_each 1t (s)\tratio collect\tratio to_array\tratio for_each\tclosure-core 2t (s)");
     for n in ns {
         let c = Closure::new(4.0, 1.5, n as usize, 1, 7, 0.05, 0.05).unwrap();
         let (cc1, k_cc) = time(3, || {
@@ -42,6 +42,7 @@ fn main() {
             pool2.install(|| closure_core::dfs_parallel(4.0f64, 1.5, n, 1, 7, 0.05, 0.05).len())
         });
         let (nk_collect, k_nk) = time(5, || c.iter().collect::<Vec<_>>().len());
+        let (nk_array, _) = time(5, || c.to_array().nrows());
         let (nk_each, _) = time(5, || {
             let mut k = 0usize;
             c.for_each_sample(|_| k += 1);
@@ -51,8 +52,9 @@ fn main() {
             println!("# note: closure-core found {k_cc} samples, numkit {k_nk} (exact)");
         }
         println!(
-            "{n}\t{k_nk}\t{cc1:.4}\t{nk_collect:.4}\t{nk_each:.4}\t{:.0}x\t{:.0}x\t{cc2:.4}",
+            "{n}\t{k_nk}\t{cc1:.4}\t{nk_collect:.4}\t{nk_array:.4}\t{nk_each:.4}\t{:.0}x\t{:.0}x\t{:.0}x\t{cc2:.4}",
             cc1 / nk_collect,
+            cc1 / nk_array,
             cc1 / nk_each
         );
     }
