@@ -213,7 +213,7 @@ fn mean_3_43_knife_edge() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(4000))]
+    #![proptest_config(ProptestConfig::with_cases(10000))]
 
     /// Inputs at random: most have no solution, some many.
     #[test]
@@ -275,7 +275,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(200_000))]
+    #![proptest_config(ProptestConfig::with_cases(2_000_000))]
 
     /// Long sweep (minutes), not run by default:
     /// `cargo test --release --test closure_props -- --ignored`
