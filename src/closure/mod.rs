@@ -401,16 +401,7 @@ impl Closure {
     /// # Ok::<(), numkit::Error>(())
     /// ```
     pub fn to_array(&self) -> ndarray::Array2<i32> {
-        // Counting first costs less than enumerating, and one exact
-        // allocation avoids copying a growing buffer of every sample.
-        let cap = usize::try_from(self.count_samples())
-            .ok()
-            .and_then(|k| k.checked_mul(self.n))
-            .unwrap_or(0);
         let mut flat: Vec<i32> = Vec::new();
-        if flat.try_reserve_exact(cap).is_err() {
-            flat = Vec::new();
-        }
         self.for_each_sample(|s| flat.extend_from_slice(s));
         let rows = flat.len() / self.n;
         ndarray::Array2::from_shape_vec((rows, self.n), flat)
