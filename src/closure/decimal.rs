@@ -27,8 +27,8 @@ pub(crate) struct Dec {
 impl Dec {
     /// Half a unit in the last written place: "3.50" → 0.005, "3" → 0.5.
     pub(crate) fn half_ulp(self) -> Dec {
-        // places ≤ 18, so 10^places divides 10^18 · 5 exactly when places ≤ 18
-        // (5·10^(18−places−1)·... ): computed as 5·10^18 / 10^(places+1).
+        // 5·10^(−places−1) = 5·10¹⁸ / 10^(places+1): exact for places ≤ 17,
+        // which `Closure::from_reported` checks before calling this.
         let denom = 10i128.pow(self.places + 1);
         Dec {
             scaled: 5 * SCALE / denom,
