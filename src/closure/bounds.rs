@@ -1,0 +1,120 @@
+//! The integer windows every sample is tested against.
+
+use super::decimal::{floor_ceil_times, floor_times_square, Dec, SCALE};
+use crate::Error;
+
+/// A validated problem in shifted coordinates `y = x − scale_min ∈ [0, r]`.
+///
+/// A sorted sample belongs to the result iff `s_lo ≤ Σy ≤ s_hi` and
+/// `d_lo ≤ n·Σy² − (Σy)² ≤ d_hi`. Both windows are derived exactly from the
+/// decimal inputs; an empty window (`lo > hi`) means no sample exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Bounds {
+    pub(crate) n: i64,
+    pub(crate) r: i64,
+    pub(crate) offset: i32,
+    pub(crate) s_lo: i64,
+    pub(crate) s_hi: i64,
+    pub(crate) d_lo: i128,
+    pub(crate) d_hi: i128,
+}
+
+impl Bounds {
+    /// Whether `(Σy, Σy²)` of a complete sample satisfies both windows.
+    #[inline]
+    pub(crate) fn accepts(&self, s: i64, q: i64) -> bool {
+        if s < self.s_lo || s > self.s_hi {
+            return false;
+        }
+        let d = self.n as i128 * q as i128 - s as i128 * s as i128;
+        d >= self.d_lo && d <= self.d_hi
+    }
+
+    /// No sample can exist (a window is empty).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.s_lo > self.s_hi || self.d_lo > self.d_hi
+    }
+}
+
+/// Largest `n·(range+1)²` accepted: every sum of squares and `n·Σy²` then fits
+/// comfortably in the integer types used by the search and the counter.
+const MAX_SIZE: i128 = 1 << 62;
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn make_bounds(
+    mean: Dec,
+    sd: Dec,
+    n: usize,
+    scale_min: i32,
+    scale_max: i32,
+    re_mean: Dec,
+    re_sd: Dec,
+) -> Result<Bounds, Error> {
+    if n < 2 {
+        return Err(Error::InvalidParameter {
+            parameter: "n",
+            reason: format!("a sample SD needs at least 2 observations, got n = {n}"),
+        });
+    }
+    if scale_min > scale_max {
+        return Err(Error::InvalidScale {
+            min: scale_min as i64,
+            max: scale_max as i64,
+        });
+    }
+    for (name, d) in [
+        ("sd", sd),
+        ("rounding_error_mean", re_mean),
+        ("rounding_error_sd", re_sd),
+    ] {
+        if d.scaled < 0 {
+            return Err(Error::InvalidParameter {
+                parameter: name,
+                reason: "must not be negative".to_string(),
+            });
+        }
+    }
+    let r = scale_max as i128 - scale_min as i128;
+    let ni = n as i128;
+    let size = (r + 1).checked_mul(r + 1).and_then(|x| x.checked_mul(ni));
+    if size.is_none_or(|s| s >= MAX_SIZE) {
+        return Err(Error::Overflow {
+            context: "CLOSURE sizes: n·(scale_max − scale_min + 1)² must be below 2^62",
+        });
+    }
+    let ovf = || Error::Overflow {
+        context: "CLOSURE bounds",
+    };
+
+    // Mean window, shifted to y and clamped just outside [0, r]: clamping
+    // there cannot change which integer sums are admitted.
+    let shift = scale_min as i128 * SCALE;
+    let clamp_m = |x: i128| x.clamp(-SCALE, (r + 1) * SCALE);
+    let lo = clamp_m(mean.scaled - re_mean.scaled - shift);
+    let hi = clamp_m(mean.scaled + re_mean.scaled - shift);
+    let (_, s_lo) = floor_ceil_times(ni, lo).ok_or_else(ovf)?;
+    let (s_hi, _) = floor_ceil_times(ni, hi).ok_or_else(ovf)?;
+    let s_lo = s_lo.max(0);
+    let s_hi = s_hi.min(ni * r);
+
+    // SD window on D = n·Σy² − (Σy)² = n(n−1)·SD². Any SD above r is
+    // unreachable, so clamping the ends to r + 1 keeps the result exact and
+    // the arithmetic small.
+    let a = (ni * (ni - 1)) as u128;
+    let cap = (r + 1) * SCALE;
+    let sd_lo = (sd.scaled - re_sd.scaled).clamp(0, cap) as u128;
+    let sd_hi = (sd.scaled + re_sd.scaled).clamp(0, cap) as u128;
+    let (fl, exact) = floor_times_square(a, sd_lo).ok_or_else(ovf)?;
+    let d_lo = if exact { fl } else { fl + 1 };
+    let (d_hi, _) = floor_times_square(a, sd_hi).ok_or_else(ovf)?;
+
+    Ok(Bounds {
+        n: n as i64,
+        r: r as i64,
+        offset: scale_min,
+        s_lo: s_lo as i64,
+        s_hi: s_hi.max(-1) as i64,
+        d_lo: d_lo as i128,
+        d_hi: d_hi as i128,
+    })
+}

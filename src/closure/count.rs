@@ -1,0 +1,294 @@
+//! Exact counting without enumeration.
+//!
+//! Pick an integer `c` near the mean and describe a sample by the items that
+//! differ from `c`: with `e = y − c`, let `d1 = Σe` and `d2 = Σe²`. Then
+//! `Σy = n·c + d1` and `D = n·Σy² − (Σy)² = n·d2 − d1²`, so membership depends
+//! only on `(d1, d2)`, and the SD upper bound caps `d2` — hence how many items
+//! can differ from `c` at all. The count is a coin-change style dynamic
+//! programme over the values `e ≠ 0` with state `(d1, d2)`; the items equal to
+//! `c` fill the rest. When `d2` can exceed `n` the number `k` of items
+//! differing from `c` must also be capped at `n`, and the programme runs in
+//! layers of equal `k`.
+
+use super::bounds::Bounds;
+
+/// A counting cell: `u64` when the number of multisets provably fits, else `u128`.
+trait Cell: Copy + Default + Send + Sync {
+    const ONE: Self;
+    fn add(self, other: Self) -> Self;
+    fn widen(self) -> u128;
+}
+
+impl Cell for u64 {
+    const ONE: Self = 1;
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        // Cannot overflow: every cell counts multisets of at most n items from
+        // r + 1 values, and C(n + r, r) < 2⁶⁴ was checked before choosing u64.
+        self + other
+    }
+    fn widen(self) -> u128 {
+        self as u128
+    }
+}
+
+impl Cell for u128 {
+    const ONE: Self = 1;
+    #[inline(always)]
+    fn add(self, other: Self) -> Self {
+        self.saturating_add(other)
+    }
+    fn widen(self) -> u128 {
+        self
+    }
+}
+
+/// Shape of the programme for one choice of `c`.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    n: i64,
+    /// Deviations `y − c ≠ 0` of the scale values.
+    devs: Vec<i64>,
+    /// Final `d1` window.
+    l1: i64,
+    h1: i64,
+    d2max: i64,
+    /// Stored `d1` columns: `c1lo ..= c1lo + width − 1`.
+    c1lo: i64,
+    width: i64,
+    layered: bool,
+    d_lo: i128,
+    d_hi: i128,
+    wide: bool,
+}
+
+impl Plan {
+    /// Number of cell updates the programme performs (an upper estimate).
+    pub(crate) fn cost(&self) -> u128 {
+        let cells = (self.d2max as u128 + 1) * self.width as u128;
+        let layers = if self.layered {
+            self.n.min(self.d2max) as u128
+        } else {
+            1
+        };
+        cells * self.devs.len() as u128 * layers
+    }
+
+    /// Bytes of memory the programme needs.
+    pub(crate) fn memory(&self) -> u128 {
+        let cells = (self.d2max as u128 + 1) * self.width as u128;
+        let arrays = if self.layered {
+            2 * self.devs.len() as u128
+        } else {
+            1
+        };
+        cells * arrays * if self.wide { 16 } else { 8 }
+    }
+}
+
+/// Whether C(n + r, r) (the number of multisets) might not fit in `u64`.
+fn multisets_may_exceed_u64(n: i64, r: i64) -> bool {
+    let mut c: u128 = 1;
+    for i in 1..=r as u128 {
+        // C(n+i, i) = C(n+i−1, i−1)·(n+i)/i, exact at every step.
+        match c.checked_mul(n as u128 + i) {
+            Some(x) => c = x / i,
+            None => return true,
+        }
+        if c > u64::MAX as u128 {
+            return true;
+        }
+    }
+    false
+}
+
+/// Plans the programme, or `None` when the bounds are empty or the scale has one value.
+pub(crate) fn plan(b: &Bounds) -> Option<Plan> {
+    if b.is_empty() || b.r == 0 {
+        return None;
+    }
+    let (n, r) = (b.n, b.r);
+    let mid = ((b.s_lo + b.s_hi) / 2 + n / 2) / n;
+    let mut best: Option<(i64, i64)> = None;
+    for c in [mid - 1, mid, mid + 1] {
+        if c < 0 || c > r {
+            continue;
+        }
+        let l1 = b.s_lo - n * c;
+        let h1 = b.s_hi - n * c;
+        let mm = (l1 as i128 * l1 as i128).max(h1 as i128 * h1 as i128);
+        let cap = n as i128 * (c.max(r - c) as i128).pow(2);
+        let d2max = ((b.d_hi + mm) / n as i128).min(cap) as i64;
+        if best.is_none_or(|(_, d)| d2max < d) {
+            best = Some((c, d2max));
+        }
+    }
+    let (c, d2max) = best?;
+    let l1 = b.s_lo - n * c;
+    let h1 = b.s_hi - n * c;
+    let c1lo = (-d2max).max(l1 - d2max);
+    let c1hi = d2max.min(h1 + d2max);
+    let devs = (0..=r).filter(|&y| y != c).map(|y| y - c).collect();
+    Some(Plan {
+        n,
+        devs,
+        l1,
+        h1,
+        d2max,
+        c1lo,
+        // The empty sample deviation (0, 0) must be storable, else nothing is reachable.
+        width: if c1lo > 0 || c1hi < 0 {
+            0
+        } else {
+            c1hi - c1lo + 1
+        },
+        layered: d2max > n,
+        d_lo: b.d_lo,
+        d_hi: b.d_hi,
+        wide: multisets_may_exceed_u64(n, r),
+    })
+}
+
+/// Runs a plan.
+pub(crate) fn run(p: &Plan) -> u128 {
+    if p.width == 0 {
+        return 0;
+    }
+    if p.wide {
+        run_typed::<u128>(p)
+    } else {
+        run_typed::<u64>(p)
+    }
+}
+
+/// Column range of row `d2` that can hold counts: `|d1| ≤ d2`, and `d1` can
+/// still move into the final window with the `d2` budget that is left
+/// (each unit of `d2` moves `d1` by at most one).
+#[inline]
+fn row_cols(p: &Plan, d2: i64) -> (usize, usize) {
+    let slack = p.d2max - d2;
+    let lo = (-d2).max(p.l1 - slack).max(p.c1lo);
+    let hi = d2.min(p.h1 + slack).min(p.c1lo + p.width - 1);
+    if lo > hi {
+        return (0, 0);
+    }
+    ((lo - p.c1lo) as usize, (hi - p.c1lo + 1) as usize)
+}
+
+fn final_sum<T: Cell>(p: &Plan, a: &[T]) -> u128 {
+    let n = p.n as i128;
+    let w = p.width as usize;
+    let mut total: u128 = 0;
+    for d1 in p.l1..=p.h1 {
+        if d1 < p.c1lo || d1 >= p.c1lo + p.width {
+            continue;
+        }
+        let sq = d1 as i128 * d1 as i128;
+        // n·d2 − d1² ∈ [d_lo, d_hi]  ⇔  d2 ∈ [ceil((d_lo+d1²)/n), floor((d_hi+d1²)/n)].
+        let lo = (p.d_lo + sq + n - 1).div_euclid(n).max(0);
+        let hi = (p.d_hi + sq).div_euclid(n).min(p.d2max as i128);
+        let col = (d1 - p.c1lo) as usize;
+        let mut d2 = lo;
+        while d2 <= hi {
+            total = total.saturating_add(a[d2 as usize * w + col].widen());
+            d2 += 1;
+        }
+    }
+    total
+}
+
+/// `dst[j] += src[j − e]` over the columns `cols` of one row.
+#[inline]
+fn add_shifted<T: Cell>(dst: &mut [T], src: &[T], e: i64, cols: (usize, usize)) {
+    let w = dst.len() as i64;
+    let lo = (cols.0 as i64).max(e);
+    let hi = (cols.1 as i64).min(w + e);
+    if lo >= hi {
+        return;
+    }
+    let (lo, hi) = (lo as usize, hi as usize);
+    let src = &src[(lo as i64 - e) as usize..(hi as i64 - e) as usize];
+    for (d, s) in dst[lo..hi].iter_mut().zip(src) {
+        *d = d.add(*s);
+    }
+}
+
+fn run_typed<T: Cell>(p: &Plan) -> u128 {
+    let w = p.width as usize;
+    let rows = p.d2max as usize + 1;
+    let zero_col = (0 - p.c1lo) as usize;
+    if !p.layered {
+        // Unbounded knapsack: rows ascending, so a row may reuse value e.
+        let mut a = vec![T::default(); rows * w];
+        a[zero_col] = T::ONE;
+        for &e in &p.devs {
+            let e2 = (e * e) as usize;
+            for d2 in e2..rows {
+                let (head, tail) = a.split_at_mut(d2 * w);
+                let src = &head[(d2 - e2) * w..(d2 - e2 + 1) * w];
+                let dst = &mut tail[..w];
+                add_shifted(dst, src, e, row_cols(p, d2 as i64));
+            }
+        }
+        return final_sum(p, &a);
+    }
+    // Layered by k (items differing from c), k ≤ n: cur[i] counts multisets of
+    // exactly k items drawn from the first i+1 deviations.
+    let nv = p.devs.len();
+    let mut prev: Vec<Vec<T>> = (0..nv).map(|_| vec![T::default(); rows * w]).collect();
+    let mut cur: Vec<Vec<T>> = (0..nv).map(|_| vec![T::default(); rows * w]).collect();
+    for a in &mut prev {
+        a[zero_col] = T::ONE;
+    }
+    let mut total = final_sum(p, &prev[nv - 1]);
+    let kmax = p.n.min(p.d2max) as usize;
+    for k in 1..=kmax {
+        for i in 0..nv {
+            let e = p.devs[i];
+            let e2 = (e * e) as usize;
+            let (done, rest) = cur.split_at_mut(i);
+            let dst_all = &mut rest[0];
+            // Rows below k are empty in layer k; clear what layer k−2 left there.
+            for row in k.saturating_sub(2)..k.min(rows) {
+                dst_all[row * w..(row + 1) * w].fill(T::default());
+            }
+            for d2 in k..rows {
+                let cols = row_cols(p, d2 as i64);
+                // Cauchy–Schwarz: k items with Σe² = d2 have |Σe| ≤ √(k·d2).
+                let cs = isqrt(k as u128 * d2 as u128) as i64;
+                let lo = (cols.0 as i64).max(-cs - p.c1lo).max(0) as usize;
+                let hi = (cols.1 as i64).min(cs - p.c1lo + 1).max(lo as i64) as usize;
+                let dst = &mut dst_all[d2 * w..(d2 + 1) * w];
+                // Outside [lo, hi) the cell is zero in layer k; layer k−2's
+                // nonzero cells lie inside layer k's range, so a clear of the
+                // whole row is unnecessary.
+                if i > 0 {
+                    dst[lo..hi].copy_from_slice(&done[i - 1][d2 * w + lo..d2 * w + hi]);
+                } else {
+                    dst[lo..hi].fill(T::default());
+                }
+                if d2 >= e2 {
+                    let src = &prev[i][(d2 - e2) * w..(d2 - e2 + 1) * w];
+                    add_shifted(dst, src, e, (lo, hi));
+                }
+            }
+        }
+        total = total.saturating_add(final_sum(p, &cur[nv - 1]));
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    total
+}
+
+fn isqrt(x: u128) -> u128 {
+    if x < 2 {
+        return x;
+    }
+    let mut r = (x as f64).sqrt() as u128;
+    while r * r > x {
+        r -= 1;
+    }
+    while (r + 1) * (r + 1) <= x {
+        r += 1;
+    }
+    r
+}

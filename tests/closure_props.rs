@@ -1,0 +1,301 @@
+//! Property tests: numkit's CLOSURE against a brute-force reference written
+//! independently here — it lists every non-decreasing sequence of n values on
+//! the scale and keeps those whose exact integer statistics satisfy the
+//! bounds, with every decimal input turned into a fraction by this file's own
+//! parser and compared by cross-multiplication in i128.
+
+use numkit::closure::{Closure, CountMethod};
+use proptest::prelude::*;
+
+/// A decimal written as `num / 10^places`, with the string a user would type.
+#[derive(Debug, Clone)]
+struct Decimal {
+    num: i128,
+    places: u32,
+}
+
+impl Decimal {
+    fn text(&self) -> String {
+        let p = 10i128.pow(self.places);
+        let sign = if self.num < 0 { "-" } else { "" };
+        let a = self.num.abs();
+        if self.places == 0 {
+            format!("{sign}{a}")
+        } else {
+            format!(
+                "{sign}{}.{:0width$}",
+                a / p,
+                a % p,
+                width = self.places as usize
+            )
+        }
+    }
+    /// The value times 10^8 (all test decimals have at most 8 places).
+    fn e8(&self) -> i128 {
+        self.num * 10i128.pow(8 - self.places)
+    }
+}
+
+/// Brute force: all sorted samples in lexicographic order that satisfy
+/// mean ∈ [m − em, m + em] and SD ∈ [max(0, s − es), s + es].
+fn brute(
+    n: usize,
+    lo: i32,
+    hi: i32,
+    m: &Decimal,
+    s: &Decimal,
+    em: &Decimal,
+    es: &Decimal,
+) -> Vec<Vec<i32>> {
+    fn rec(n: usize, from: i32, hi: i32, cur: &mut Vec<i32>, out: &mut Vec<Vec<i32>>) {
+        if cur.len() == n {
+            out.push(cur.clone());
+            return;
+        }
+        for v in from..=hi {
+            cur.push(v);
+            rec(n, v, hi, cur, out);
+            cur.pop();
+        }
+    }
+    let mut all = Vec::new();
+    rec(n, lo, hi, &mut Vec::new(), &mut all);
+    let e8 = 100_000_000i128;
+    let nn = n as i128;
+    let (mlo, mhi) = (m.e8() - em.e8(), m.e8() + em.e8());
+    let slo = (s.e8() - es.e8()).max(0);
+    let shi = s.e8() + es.e8();
+    all.into_iter()
+        .filter(|x| {
+            let sum: i128 = x.iter().map(|&v| v as i128).sum();
+            let sq: i128 = x.iter().map(|&v| (v as i128) * (v as i128)).sum();
+            // mean = sum/n: mlo/1e8 ≤ sum/n ≤ mhi/1e8.
+            let mean_ok = mlo * nn <= sum * e8 && sum * e8 <= mhi * nn;
+            // SD² = (n·sq − sum²)/(n(n−1)) compared with (slo/1e8)², (shi/1e8)².
+            let d = nn * sq - sum * sum;
+            let a = nn * (nn - 1);
+            let sd_ok = slo * slo * a <= d * e8 * e8 && d * e8 * e8 <= shi * shi * a;
+            mean_ok && sd_ok
+        })
+        .collect()
+}
+
+fn isqrt(x: i128) -> i128 {
+    let mut r = (x as f64).sqrt() as i128;
+    while r * r > x {
+        r -= 1;
+    }
+    while (r + 1) * (r + 1) <= x {
+        r += 1;
+    }
+    r
+}
+
+/// A random sample's own mean and SD, rounded to `places` decimals exactly
+/// (round half up), so the sample itself is within half a unit of both.
+fn rounded_stats(x: &[i32], places: u32) -> (Decimal, Decimal) {
+    let n = x.len() as i128;
+    let sum: i128 = x.iter().map(|&v| v as i128).sum();
+    let sq: i128 = x.iter().map(|&v| (v as i128).pow(2)).sum();
+    let p = 10i128.pow(places);
+    // round(sum·p/n) = floor((2·sum·p + n) / 2n)
+    let mnum = (2 * sum * p + n).div_euclid(2 * n);
+    let d = n * sq - sum * sum;
+    let a = n * (n - 1);
+    // SD·p = sqrt(d·p²/a); nearest integer f: floor, then up if (f+½)² < X.
+    let f = isqrt(d * p * p / a);
+    let f = if (2 * f + 1).pow(2) * a <= 4 * d * p * p {
+        f + 1
+    } else {
+        f
+    };
+    (Decimal { num: mnum, places }, Decimal { num: f, places })
+}
+
+fn dec(places: u32, range: std::ops::RangeInclusive<i128>) -> impl Strategy<Value = Decimal> {
+    range.prop_map(move |num| Decimal { num, places })
+}
+
+fn tolerance() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        Just(Decimal { num: 0, places: 0 }),
+        Just(Decimal { num: 5, places: 3 }),
+        Just(Decimal { num: 5, places: 2 }),
+        dec(3, 0..=300),
+    ]
+}
+
+/// (n, lo, hi): n ≤ 8 and at most 6 scale values, negative scales included.
+fn shape() -> impl Strategy<Value = (usize, i32, i32)> {
+    (2usize..=8, -4i32..=4, 0i32..=5).prop_map(|(n, lo, w)| (n, lo, lo + w))
+}
+
+fn check(n: usize, lo: i32, hi: i32, m: &Decimal, s: &Decimal, em: &Decimal, es: &Decimal) {
+    let expect = brute(n, lo, hi, m, s, em, es);
+    let c = Closure::from_reported(&m.text(), &s.text(), n, lo, hi)
+        .unwrap()
+        .with_rounding_errors_str(&em.text(), &es.text())
+        .unwrap();
+    let it = c.iter();
+    assert_eq!(it.size_hint(), (expect.len(), Some(expect.len())));
+    let got: Vec<Vec<i32>> = it.collect();
+    assert_eq!(
+        got,
+        expect,
+        "iter() for {:?}",
+        (n, lo, hi, m.text(), s.text(), em.text(), es.text())
+    );
+    assert_eq!(c.count_samples(), expect.len() as u128, "count_samples()");
+    for method in [CountMethod::Programme, CountMethod::Search] {
+        assert_eq!(
+            c.count_samples_by(method),
+            expect.len() as u128,
+            "{method:?}"
+        );
+    }
+    let mut lent = Vec::new();
+    let mut cur = c.samples();
+    while let Some(x) = cur.next_sample() {
+        lent.push(x.to_vec());
+    }
+    assert_eq!(lent, expect, "samples()");
+    assert!(cur.next_sample().is_none());
+    for x in &expect {
+        assert!(c.contains(x));
+    }
+    // Summary frequencies against the brute-force list.
+    let sum = c.summarize();
+    assert_eq!(sum.samples, expect.len() as u128);
+    for (i, v) in (lo..=hi).enumerate() {
+        let f: usize = expect
+            .iter()
+            .map(|x| x.iter().filter(|&&y| y == v).count())
+            .sum();
+        assert_eq!(sum.frequency_total[i], f as u128);
+    }
+    #[cfg(feature = "parallel")]
+    {
+        assert_eq!(c.par_collect(), expect, "par_collect()");
+        assert_eq!(c.par_count(), expect.len() as u128, "par_count()");
+        let seen = std::sync::Mutex::new(Vec::new());
+        c.par_for_each_sample(|x| seen.lock().unwrap().push(x.to_vec()));
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort();
+        assert_eq!(seen, expect, "par_for_each_sample() multiset");
+        assert_eq!(c.par_summarize(), sum);
+    }
+    // The same problem through the f64 constructor (shortest round-trip
+    // decimals of these short decimals are the same decimals).
+    let f = |d: &Decimal| d.text().parse::<f64>().unwrap();
+    let c2 = Closure::new(f(m), f(s), n, lo, hi, f(em), f(es)).unwrap();
+    assert_eq!(c2.count_samples(), expect.len() as u128, "Closure::new");
+}
+
+/// The float-comparison trap from the issue: 40·(3.43 − 0.005) is exactly 137,
+/// but 137.00000000000003 in binary floating point.
+#[test]
+fn mean_3_43_knife_edge() {
+    let m = Decimal {
+        num: 343,
+        places: 2,
+    };
+    let s = Decimal { num: 11, places: 1 };
+    let em = Decimal { num: 5, places: 3 };
+    let es = Decimal { num: 5, places: 2 };
+    let expect = brute(40, 1, 5, &m, &s, &em, &es);
+    assert_eq!(expect.len(), 181);
+    let c = Closure::from_reported("3.43", "1.1", 40, 1, 5).unwrap();
+    assert_eq!(c.sum_bounds(), (137, 137));
+    assert_eq!(c.count_samples(), 181);
+    assert_eq!(c.iter().collect::<Vec<_>>(), expect);
+    let c = Closure::new(3.43, 1.1, 40, 1, 5, 0.005, 0.05).unwrap();
+    assert_eq!(c.count_samples(), 181);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10000))]
+
+    /// Inputs at random: most have no solution, some many.
+    #[test]
+    fn random_inputs((n, lo, hi) in shape(), mean_off in 0i128..=900,
+                     sd in 0i128..=600, em in tolerance(), es in tolerance()) {
+        // mean within [lo − 1, lo + 8], sd within [0, 6], on a 2-decimal grid.
+        let m = Decimal { num: (lo as i128 - 1) * 100 + mean_off, places: 2 };
+        let s = Decimal { num: sd, places: 2 };
+        check(n, lo, hi, &m, &s, &em, &es);
+    }
+
+    /// Inputs from a random sample's own rounded statistics: at least one solution.
+    #[test]
+    fn inputs_from_samples((n, lo, hi) in shape(), seed in prop::collection::vec(0i32..=5, 8),
+                           places in 1u32..=3) {
+        let mut x: Vec<i32> = seed[..n].iter().map(|&v| lo + v % (hi - lo + 1)).collect();
+        x.sort();
+        let (m, s) = rounded_stats(&x, places);
+        let half = Decimal { num: 5, places: places + 1 };
+        let expect = brute(n, lo, hi, &m, &s, &half, &half);
+        prop_assert!(expect.contains(&x), "{:?} not in its own result", x);
+        let c = Closure::from_reported(&m.text(), &s.text(), n, lo, hi).unwrap();
+        prop_assert!(c.contains(&x));
+        check(n, lo, hi, &m, &s, &half, &half);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Medium sizes (too large for brute force, large enough for the parallel
+    /// driver to split): every path agrees with the sequential iterator, and
+    /// every sample satisfies the bounds.
+    #[test]
+    fn medium_sizes_agree(n in 10usize..=45, lo in -5i32..=3, w in 1i32..=8,
+                          seed in prop::collection::vec(0i32..=8, 45), places in 1u32..=2) {
+        let hi = lo + w;
+        let mut x: Vec<i32> = seed[..n].iter().map(|&v| lo + v % (w + 1)).collect();
+        x.sort();
+        let (m, s) = rounded_stats(&x, places);
+        let c = Closure::from_reported(&m.text(), &s.text(), n, lo, hi).unwrap();
+        let by_search = c.count_samples_by(CountMethod::Search);
+        prop_assert_eq!(c.count_samples_by(CountMethod::Programme), by_search);
+        // Enumerate only where it stays cheap, to keep the suite fast.
+        prop_assume!(by_search <= 20_000);
+        let all: Vec<Vec<i32>> = c.iter().collect();
+        prop_assert!(all.contains(&x));
+        prop_assert!(all.windows(2).all(|p| p[0] < p[1]));
+        prop_assert!(all.iter().all(|s| c.contains(s)));
+        prop_assert_eq!(c.count_samples(), all.len() as u128);
+        prop_assert_eq!(c.count_samples_by(CountMethod::Programme), all.len() as u128);
+        prop_assert_eq!(c.count_samples_by(CountMethod::Search), all.len() as u128);
+        #[cfg(feature = "parallel")]
+        {
+            prop_assert_eq!(c.par_collect(), all.clone());
+            prop_assert_eq!(c.par_summarize(), c.summarize());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000_000))]
+
+    /// Long sweep (minutes), not run by default:
+    /// `cargo test --release --test closure_props -- --ignored`
+    /// (add `--features parallel` to sweep the parallel paths too).
+    #[test]
+    #[ignore]
+    fn long_sweep((n, lo, hi) in shape(), mean_off in 0i128..=900, sd in 0i128..=600,
+                  em in tolerance(), es in tolerance(),
+                  seed in prop::collection::vec(0i32..=5, 8), from_sample in any::<bool>(),
+                  places in 1u32..=3) {
+        if from_sample {
+            let mut x: Vec<i32> = seed[..n].iter().map(|&v| lo + v % (hi - lo + 1)).collect();
+            x.sort();
+            let (m, s) = rounded_stats(&x, places);
+            let half = Decimal { num: 5, places: places + 1 };
+            check(n, lo, hi, &m, &s, &half, &half);
+        } else {
+            let m = Decimal { num: (lo as i128 - 1) * 100 + mean_off, places: 2 };
+            let s = Decimal { num: sd, places: 2 };
+            check(n, lo, hi, &m, &s, &em, &es);
+        }
+    }
+}
