@@ -36,3 +36,8 @@ pub use power::{
     matrix_power, matrix_power_into, matrix_power_mod, matrix_power_signed, matrix_power_stack,
     PowerWorkspace,
 };
+
+// Every ```rust block in the README runs as a doctest, so the quickstarts stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
