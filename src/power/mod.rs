@@ -382,7 +382,10 @@ pub fn matrix_power_into<A: PowerScalar>(
 }
 
 /// `n ≤ 4`: the whole schedule runs on stack arrays.
-#[inline(always)]
+///
+/// Out of line: inlined four times (N = 1..4) into `matrix_power_into`, the
+/// combined function compiled worse than each size on its own.
+#[inline(never)]
 fn small_power<A: PowerScalar, const N: usize>(
     a: &ArrayRef2<A>,
     k: u64,
