@@ -683,3 +683,28 @@ proptest! {
         }
     }
 }
+
+/// Stack path (n = 1..=4) near the edge of its a-priori bound: entry
+/// magnitudes and exponents chosen so that `n^(k−1)·max|A|^k` lands on
+/// either side of `i64::MAX`, so both the unchecked schedule and the checked
+/// fallback run, against the big-integer contract.
+fn straddling_i64() -> impl Strategy<Value = (Array2<i64>, u64)> {
+    (1usize..=4, 1u32..=31).prop_flat_map(|(n, bits)| {
+        let m = 1i64 << bits;
+        // k up to a little past where m^k alone leaves i64.
+        let k_max = u64::from(63 / bits + 2);
+        (
+            proptest::collection::vec(-m..=m, n * n)
+                .prop_map(move |v| Array2::from_shape_vec((n, n), v).unwrap()),
+            1..=k_max,
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn small_stack_path_straddles_bound((a, k) in straddling_i64()) {
+        check_int_contract(&a, k)?;
+    }
+}

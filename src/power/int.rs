@@ -145,9 +145,79 @@ fn gemm_wide<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> Result<
     Ok(())
 }
 
+/// Whether `n^(k−1)·m^k` fits `max` (`k ≥ 1`).
+///
+/// Why this bounds the whole schedule: by induction every entry of `A^j` is
+/// at most `B_j = n^(j−1)·m^j` in magnitude (`m = max|A|`), and every partial
+/// sum of a product `A^a·A^b` has at most `n` terms of magnitude
+/// `≤ B_a·B_b`, so it is at most `n·B_a·B_b = B_(a+b)`. `B_j` does not
+/// decrease in `j` when `n·m ≥ 1`, so `B_k ≤ max` bounds every partial sum
+/// the schedule forms (every `j ≤ k`), and wrapping arithmetic is exact.
+#[inline]
+fn power_bound_fits(m: u128, n: u128, k: u64, max: u128) -> bool {
+    if m == 0 || (m == 1 && n == 1) {
+        return true;
+    }
+    // Here n·m ≥ 2, so B_k ≥ 2^(k−1): past k = 129 it exceeds every `max`.
+    if k > 129 {
+        return false;
+    }
+    // B_k = (n·m)^(k−1)·m. Types of at most 64 bits (nearly every call)
+    // take native 64-bit multiplies; 128-bit checked multiplies cost more
+    // than the small products they guard.
+    if max <= u64::MAX as u128 {
+        let (m, n, max) = (m as u64, n as u64, max as u64);
+        return n
+            .checked_mul(m)
+            .and_then(|nm| nm.checked_pow((k - 1) as u32))
+            .and_then(|p| p.checked_mul(m))
+            .is_some_and(|bound| bound <= max);
+    }
+    n.checked_mul(m)
+        .and_then(|nm| nm.checked_pow((k - 1) as u32))
+        .and_then(|p| p.checked_mul(m))
+        .is_some_and(|bound| bound <= max)
+}
+
+/// `A^k` (`k ≥ 1`) for an `N×N` stack matrix, exactly or `Err(Overflow)`.
+///
+/// One bound for the whole power decides, before any product, whether the
+/// unchecked stack schedule is exact; only if it is not does the schedule
+/// run with a per-product check ([`small_mul_checked`]). `count` receives
+/// the products performed (also on failure).
+#[inline(always)]
+pub(crate) fn small_power_checked<T: CheckedElem, const N: usize>(
+    m: &[[T; N]; N],
+    k: u64,
+    count: &mut u32,
+) -> Result<[[T; N]; N], Error> {
+    debug_assert!(k >= 1);
+    let mag = m
+        .iter()
+        .flatten()
+        .fold(0u128, |acc, v| acc.max(v.magnitude()));
+    if power_bound_fits(mag, N as u128, k, T::MAX_MAG) {
+        *count = super::product_count(k);
+        return Ok(super::gemm::small_power(m, k));
+    }
+    let mut cur = *m;
+    let mut bit = 63 - k.leading_zeros();
+    *count = 0;
+    while bit > 0 {
+        bit -= 1;
+        *count += 1;
+        cur = small_mul_checked(&cur, &cur)?;
+        if (k >> bit) & 1 == 1 {
+            *count += 1;
+            cur = small_mul_checked(&cur, m)?;
+        }
+    }
+    Ok(cur)
+}
+
 /// Exact fixed-size product: each entry accumulated in 128 bits.
 #[inline(always)]
-pub(crate) fn small_mul_checked<T: CheckedElem, const N: usize>(
+fn small_mul_checked<T: CheckedElem, const N: usize>(
     a: &[[T; N]; N],
     b: &[[T; N]; N],
 ) -> Result<[[T; N]; N], Error> {
@@ -181,5 +251,30 @@ pub(crate) fn small_mul_checked<T: CheckedElem, const N: usize>(
         Err(OVERFLOW)
     } else {
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::power_bound_fits;
+
+    #[test]
+    fn power_bound_edges() {
+        let max = i64::MAX as u128;
+        // Fibonacci matrix: B_k = 2^(k−1) for n = 2, m = 1.
+        assert!(power_bound_fits(1, 2, 63, max));
+        assert!(!power_bound_fits(1, 2, 64, max));
+        assert!(power_bound_fits(0, 4, u64::MAX, max));
+        assert!(power_bound_fits(3, 4, 1, max));
+        assert!(power_bound_fits(2, 3, 24, max)); // 3^23·2^24 < 2^63
+        assert!(!power_bound_fits(2, 3, 25, max)); // 3^24·2^25 > 2^63
+        assert!(power_bound_fits(u64::MAX as u128, 1, 1, u64::MAX as u128));
+        assert!(!power_bound_fits(u64::MAX as u128, 1, 2, u64::MAX as u128));
+        assert!(power_bound_fits(1, 1, u64::MAX, max));
+        assert!(!power_bound_fits(2, 1, 200, u128::MAX));
+        assert!(power_bound_fits(2, 1, 127, u128::MAX));
+        assert!(!power_bound_fits(2, 1, 128, u128::MAX));
+        assert!(power_bound_fits(1, 2, 128, u128::MAX));
+        assert!(!power_bound_fits(1, 2, 129, u128::MAX));
     }
 }

@@ -13,7 +13,9 @@
 //!   `Wrapping<_>` elements for wrapping arithmetic on purpose, or
 //!   [`matrix_power_mod`] for `A^k mod m`.
 //! - **Speed.** `n ≤ 4` runs entirely on the stack with unrolled fixed-size
-//!   products and no workspace. Larger products use numkit's register-tiled,
+//!   products and no workspace; for integers one a-priori bound for the
+//!   whole power (`n^(k−1)·max|A|^k` fits) lets every product run unchecked,
+//!   with per-product 128-bit checks only as the fallback. Larger products use numkit's register-tiled,
 //!   cache-blocked kernel (6×8 accumulator tiles, compiled for AVX2+FMA at
 //!   run time when the CPU has them, through `pulp`'s safe dispatch — numkit
 //!   itself has no `unsafe`); integers reach it through an a-priori overflow
@@ -66,10 +68,12 @@ mod sealed {
     pub trait Kernel: Copy {
         /// `c ← a·b` for `n×n` row-major slices (`a` and `b` may alias).
         fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error>;
-        /// `a·b` for `N×N` stack matrices.
-        fn small_mul<const N: usize>(
-            a: &[[Self; N]; N],
-            b: &[[Self; N]; N],
+        /// `A^k` (`k ≥ 1`) for an `N×N` stack matrix; counts products into
+        /// `count` as it goes so that a failed call still reports them.
+        fn small_power<const N: usize>(
+            m: &[[Self; N]; N],
+            k: u64,
+            count: &mut u32,
         ) -> Result<[[Self; N]; N], Error>;
     }
 
@@ -150,8 +154,9 @@ macro_rules! impl_float {
                 Ok(())
             }
             #[inline(always)]
-            fn small_mul<const N: usize>(a: &[[Self; N]; N], b: &[[Self; N]; N]) -> Result<[[Self; N]; N], Error> {
-                Ok(gemm::small_mul(a, b))
+            fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, count: &mut u32) -> Result<[[Self; N]; N], Error> {
+                *count = product_count(k);
+                Ok(gemm::small_power(m, k))
             }
         }
         impl PowerScalar for $t {}
@@ -168,8 +173,8 @@ macro_rules! impl_int {
                 int::gemm_checked(n, a, b, c)
             }
             #[inline(always)]
-            fn small_mul<const N: usize>(a: &[[Self; N]; N], b: &[[Self; N]; N]) -> Result<[[Self; N]; N], Error> {
-                int::small_mul_checked(a, b)
+            fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, count: &mut u32) -> Result<[[Self; N]; N], Error> {
+                int::small_power_checked(m, k, count)
             }
         }
         impl PowerScalar for $t {}
@@ -179,8 +184,9 @@ macro_rules! impl_int {
                 Ok(())
             }
             #[inline(always)]
-            fn small_mul<const N: usize>(a: &[[Self; N]; N], b: &[[Self; N]; N]) -> Result<[[Self; N]; N], Error> {
-                Ok(gemm::small_mul(a, b))
+            fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, count: &mut u32) -> Result<[[Self; N]; N], Error> {
+                *count = product_count(k);
+                Ok(gemm::small_power(m, k))
             }
         }
         impl PowerScalar for Wrapping<$t> {}
@@ -376,15 +382,17 @@ pub fn matrix_power_into<A: PowerScalar>(
 }
 
 /// `n ≤ 4`: the whole schedule runs on stack arrays.
-#[inline(always)]
+///
+/// Out of line: inlined four times (N = 1..4) into `matrix_power_into`, the
+/// combined function compiled worse than each size on its own.
+#[inline(never)]
 fn small_power<A: PowerScalar, const N: usize>(
     a: &ArrayRef2<A>,
     k: u64,
     out: &mut ArrayRef2<A>,
     ws: &mut PowerWorkspace<A>,
 ) -> Result<(), Error> {
-    let (p, count) = small_schedule::<A, N>(&load_small::<A, N>(a), k, &mut ws.products)?;
-    ws.products = count;
+    let p = A::small_power::<N>(&load_small::<A, N>(a), k, &mut ws.products)?;
     if let Some(o) = out.as_slice_mut() {
         for (dst, row) in o.chunks_exact_mut(N).zip(&p) {
             dst.copy_from_slice(row);
@@ -416,30 +424,6 @@ fn load_small<A: PowerScalar, const N: usize>(a: &ArrayRef2<A>) -> [[A; N]; N] {
     m
 }
 
-/// The schedule on a stack matrix (`k ≥ 1`); counts products into `count`
-/// as it goes so that a failed call still reports them.
-#[inline(always)]
-fn small_schedule<A: PowerScalar, const N: usize>(
-    m: &[[A; N]; N],
-    k: u64,
-    count: &mut u32,
-) -> Result<([[A; N]; N], u32), Error> {
-    debug_assert!(k >= 1);
-    let mut cur = *m;
-    let mut bit = 63 - k.leading_zeros();
-    *count = 0;
-    while bit > 0 {
-        bit -= 1;
-        *count += 1;
-        cur = A::small_mul(&cur, &cur)?;
-        if (k >> bit) & 1 == 1 {
-            *count += 1;
-            cur = A::small_mul(&cur, m)?;
-        }
-    }
-    Ok((cur, *count))
-}
-
 /// Allocating `n ≤ 4` path: one allocation, for the result.
 #[inline(always)]
 fn small_alloc<A: PowerScalar, const N: usize>(
@@ -447,9 +431,10 @@ fn small_alloc<A: PowerScalar, const N: usize>(
     k: u64,
 ) -> Result<Array2<A>, Error> {
     let mut count = 0;
-    let (p, _) = small_schedule::<A, N>(&load_small::<A, N>(a), k, &mut count)?;
-    let flat: Vec<A> = p.iter().flatten().copied().collect();
-    Ok(Array2::from_shape_vec((N, N), flat).expect("N*N elements"))
+    let p = A::small_power::<N>(&load_small::<A, N>(a), k, &mut count)?;
+    // One allocation and a memcpy; ndarray's `From<Vec<[A; N]>>` reuses the
+    // buffer without the shape validation of `from_shape_vec`.
+    Ok(Array2::from(p.to_vec()))
 }
 
 fn general_power<A: PowerScalar>(
