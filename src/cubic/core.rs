@@ -390,20 +390,7 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
     if lowest < -960 {
         return separated_roots([d, c, b, a], want_pair);
     }
-    let s = Scaled {
-        a: ldexp(a, -ea),
-        b: ldexp(b, -ea - k),
-        c: ldexp(c, -ea - 2 * k),
-        d: ldexp(d, -ea - 3 * k),
-    };
-    let mut full = scaled_roots(&s, want_pair);
-    for x in &mut full.real.r[..full.real.n] {
-        *x = ldexp(*x, k);
-    }
-    if let Some((re, im)) = &mut full.pair {
-        *re = ldexp(*re, k);
-        *im = ldexp(*im, k);
-    }
+    let mut full = solve_rescaled(a, b, c, d, ea, k, want_pair);
     // A root at the edge of the range may round to ±∞ after unscaling: then
     // it is not representable and is dropped.
     if full.real.r[..full.real.n].iter().any(|x| !x.is_finite()) {
@@ -559,12 +546,10 @@ fn separated_roots(coef: [f64; 4], want_pair: bool) -> Full {
     }
 }
 
-#[cold]
-fn cubic_full_unseparated(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Full {
-    let ea = exponent(a);
-    let k = (exponent(b) - ea)
-        .max(ceil_div(exponent(c) - ea, 2))
-        .max(ceil_div(exponent(d) - ea, 3));
+/// Solves with `a` scaled to O(1) by `2^-ea` and the roots by `2^-k`, then
+/// maps the roots back; powers of two keep the scaling exact.
+#[inline(always)]
+fn solve_rescaled(a: f64, b: f64, c: f64, d: f64, ea: i32, k: i32, want_pair: bool) -> Full {
     let s = Scaled {
         a: ldexp(a, -ea),
         b: ldexp(b, -ea - k),
@@ -579,6 +564,16 @@ fn cubic_full_unseparated(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Fu
         *re = ldexp(*re, k);
         *im = ldexp(*im, k);
     }
+    full
+}
+
+#[cold]
+fn cubic_full_unseparated(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Full {
+    let ea = exponent(a);
+    let k = (exponent(b) - ea)
+        .max(ceil_div(exponent(c) - ea, 2))
+        .max(ceil_div(exponent(d) - ea, 3));
+    let mut full = solve_rescaled(a, b, c, d, ea, k, want_pair);
     full.real = full.real.sorted();
     full
 }
