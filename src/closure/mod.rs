@@ -182,16 +182,9 @@ impl Closure {
         rounding_error_mean: f64,
         rounding_error_sd: f64,
     ) -> Result<Closure, Error> {
-        let re_mean = decimal_from_f64("rounding_error_mean", rounding_error_mean)?;
-        let re_sd = decimal_from_f64("rounding_error_sd", rounding_error_sd)?;
-        Closure::build(
-            self.mean,
-            self.sd,
-            self.n,
-            self.scale_min,
-            self.scale_max,
-            re_mean,
-            re_sd,
+        self.rebuilt_with(
+            decimal_from_f64("rounding_error_mean", rounding_error_mean)?,
+            decimal_from_f64("rounding_error_sd", rounding_error_sd)?,
         )
     }
 
@@ -211,16 +204,26 @@ impl Closure {
         rounding_error_mean: &str,
         rounding_error_sd: &str,
     ) -> Result<Closure, Error> {
-        let re_mean = parse_decimal("rounding_error_mean", rounding_error_mean)?;
-        let re_sd = parse_decimal("rounding_error_sd", rounding_error_sd)?;
+        self.rebuilt_with(
+            parse_decimal("rounding_error_mean", rounding_error_mean)?,
+            parse_decimal("rounding_error_sd", rounding_error_sd)?,
+        )
+    }
+
+    /// Re-derives the exact bounds for the same report under new tolerances.
+    fn rebuilt_with(
+        self,
+        rounding_error_mean: Dec,
+        rounding_error_sd: Dec,
+    ) -> Result<Closure, Error> {
         Closure::build(
             self.mean,
             self.sd,
             self.n,
             self.scale_min,
             self.scale_max,
-            re_mean,
-            re_sd,
+            rounding_error_mean,
+            rounding_error_sd,
         )
     }
 
