@@ -267,6 +267,70 @@ proptest! {
     }
 }
 
+/// 4×4 integer powers near the 2^51 limit of the `f64` register kernel (x86-64
+/// with AVX2): `k` and the largest entry `m` are chosen so that the power
+/// bound `4^(k−1)·m^k` lands within a factor of 4 of 2^51, on both sides, so
+/// that both the `f64` kernel and the integer fallback (and the switch
+/// between them) are exercised. Checked bit-exact against big integers,
+/// for `i64`, `u64` (where entries of 2^63 and more must not be read as
+/// negative) and `isize`, through `matrix_power` and through `_into` with a
+/// transposed input and output.
+fn near_exact_limit() -> impl Strategy<Value = (Array2<i64>, u64)> {
+    (1u64..=12, -2.0f64..2.0, any::<bool>()).prop_flat_map(|(k, shift, neg)| {
+        // Solve 4^(k−1)·m^k = 2^(51 + shift) for m.
+        let log2_m = (51.0 + shift - 2.0 * (k as f64 - 1.0)) / k as f64;
+        let m = 2f64.powf(log2_m).round().max(1.0) as i64;
+        let entry = -m..=m;
+        (
+            square_exact(4, entry),
+            Just(k),
+            Just(if neg { -m } else { m }),
+        )
+            .prop_map(|(mut a, k, corner)| {
+                a[[1, 2]] = corner;
+                (a, k)
+            })
+    })
+}
+
+fn square_exact(
+    n: usize,
+    entry: std::ops::RangeInclusive<i64>,
+) -> impl Strategy<Value = Array2<i64>> {
+    proptest::collection::vec(entry, n * n)
+        .prop_map(move |v| Array2::from_shape_vec((n, n), v).expect("n×n"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn exact_near_f64_kernel_limit((a, k) in near_exact_limit()) {
+        check_int_contract(&a, k)?;
+        check_int_contract(&a.mapv(|v| v as isize), k)?;
+        check_int_contract(&a.mapv(|v| v.unsigned_abs()), k)?;
+        if let Ok(want) = matrix_power(&a, k) {
+            let mut out = Array2::zeros((4, 4));
+            let mut ws = numkit::power::PowerWorkspace::new();
+            numkit::matrix_power_into(&a.t(), k, &mut out.view_mut().reversed_axes(), &mut ws).unwrap();
+            // (Aᵀ)^k = (A^k)ᵀ, written through a transposed view: out = A^k.
+            prop_assert_eq!(out, want);
+        }
+    }
+}
+
+#[test]
+fn unsigned_entries_above_i64_are_not_read_as_negative() {
+    // u64::MAX reinterpreted as i64 is −1, whose powers are tiny: a kernel
+    // that trusted the bit pattern would return Ok. Here A² overflows u64.
+    let mut a = Array2::<u64>::zeros((4, 4));
+    a[[0, 0]] = u64::MAX;
+    assert!(matrix_power(&a, 2).is_err());
+    a[[0, 0]] = 1 << 63;
+    assert!(matrix_power(&a, 2).is_err());
+    assert_eq!(matrix_power(&a, 1).unwrap()[[0, 0]], 1 << 63);
+}
+
 // ------------------------------------------------- wrapping: always bit-exact
 
 macro_rules! wrapping_exact {

@@ -98,7 +98,7 @@ pub(crate) fn gemm_blocked<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
 
 /// AVX2+FMA, when the CPU has it (detected once).
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-fn v3() -> Option<pulp::x86::V3> {
+pub(crate) fn v3() -> Option<pulp::x86::V3> {
     static V3: std::sync::OnceLock<Option<pulp::x86::V3>> = std::sync::OnceLock::new();
     *V3.get_or_init(pulp::x86::V3::try_new)
 }

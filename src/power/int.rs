@@ -10,6 +10,27 @@
 //! [`Error::Overflow`](crate::Error::Overflow) — never a wrapped value.
 
 use super::gemm::{gemm_blocked, Ring};
+#[cfg(target_arch = "x86_64")]
+use super::simd4::power4_int_exact;
+
+/// Who vouches for the bound that makes the `f64` kernel exact and keeps
+/// its result in the element type.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bound {
+    /// The caller proved it.
+    Proved,
+    /// The kernel runs the quick sufficient test `B_k ≤ 2^max_bits` on the
+    /// entries read as two's-complement `i64` (`signed`) or as `u64` bits
+    /// (an entry of 2^63 or more then fails).
+    Quick { signed: bool, max_bits: u64 },
+}
+
+/// Without the x86-64 kernel there is no `f64` path.
+#[cfg(not(target_arch = "x86_64"))]
+fn power4_int_exact(_m: &[i64; 16], _k: u64, _out: &mut [i64; 16], _bound: Bound) -> bool {
+    false
+}
+
 use crate::Error;
 
 pub(crate) const OVERFLOW: Error = Error::Overflow {
@@ -17,7 +38,7 @@ pub(crate) const OVERFLOW: Error = Error::Overflow {
 };
 
 /// What the checked path needs from a primitive integer type.
-pub(crate) trait CheckedElem: Ring + Eq {
+pub(crate) trait CheckedElem: Ring + Eq + ViaI64 {
     /// 128-bit accumulator (`i128` or `u128`).
     type Acc: Copy;
     const ACC_ZERO: Self::Acc;
@@ -25,22 +46,95 @@ pub(crate) trait CheckedElem: Ring + Eq {
     const MAX_MAG: u128;
     /// `|self|` as `u128` (exact, also for `MIN`).
     fn magnitude(self) -> u128;
+    /// `x ^ (x >> (BITS − 1))` (that is `|x|` or `|x| − 1`), saturated to
+    /// `u64`: its bit length `e` gives `|x| ≤ 2^e`, at one xor and one or per
+    /// entry, cheaper than an exact maximum.
+    fn sign_folded(self) -> u64;
+    /// Largest `b` with `2^b ≤ T::MAX`.
+    const SAFE_BITS: u64;
     fn to_acc(self) -> Self::Acc;
     /// `acc + x·y` and whether it overflowed the accumulator.
     fn acc_madd(acc: Self::Acc, x: Self::Acc, y: Self) -> (Self::Acc, bool);
     fn from_acc(acc: Self::Acc) -> Option<Self>;
 }
 
+/// Entries as `i64` for the `f64` kernel: 64-bit types reinterpret their
+/// memory (`bytemuck`, no copy; `u64` bits are tested as unsigned), the
+/// others convert entry by entry (refusing any entry outside `i64`).
+macro_rules! via_i64 {
+    (i64, $m:ident, $k:ident, $out:ident, $bound:ident) => { via_i64!(@cast $m, $k, $out, $bound) };
+    (isize, $m:ident, $k:ident, $out:ident, $bound:ident) => { via_i64!(@cast $m, $k, $out, $bound) };
+    (u64, $m:ident, $k:ident, $out:ident, $bound:ident) => { via_i64!(@cast_unsigned $m, $k, $out, $bound) };
+    (usize, $m:ident, $k:ident, $out:ident, $bound:ident) => { via_i64!(@cast_unsigned $m, $k, $out, $bound) };
+    (@cast_unsigned $m:ident, $k:ident, $out:ident, $bound:ident) => {{
+        let bound = match $bound {
+            Bound::Quick { max_bits, .. } => Bound::Quick { signed: false, max_bits },
+            b => b,
+        };
+        via_i64!(@cast $m, $k, $out, bound)
+    }};
+    (@cast $m:ident, $k:ident, $out:ident, $bound:ident) => {
+        power4_int_exact(
+            pulp::bytemuck::cast_ref::<_, [i64; 16]>($m),
+            $k,
+            pulp::bytemuck::cast_mut::<_, [i64; 16]>($out),
+            $bound,
+        )
+    };
+    ($t:ty, $m:ident, $k:ident, $out:ident, $bound:ident) => {{
+        let mut wide = [0i64; 16];
+        for (w, &v) in wide.iter_mut().zip($m) {
+            match i64::try_from(v) {
+                Ok(v) => *w = v,
+                Err(_) => return false,
+            }
+        }
+        let mut p = [0i64; 16];
+        let done = power4_int_exact(&wide, $k, &mut p, $bound);
+        if done {
+            for (o, v) in $out.iter_mut().zip(p) {
+                *o = v as $t;
+            }
+        }
+        done
+    }};
+}
+
+/// How a primitive integer reaches the `f64` 4×4 kernel.
+pub(crate) trait ViaI64: Sized {
+    /// `out ← A^k` by the `f64` kernel on the entries as `i64` (see
+    /// [`via_i64`]); `false` (nothing written) when it does not apply.
+    fn power4_via_i64(m: &[Self; 16], k: u64, out: &mut [Self; 16], bound: Bound) -> bool;
+}
+
+macro_rules! impl_via_i64 {
+    ($($t:ident),*) => {$(
+        impl ViaI64 for $t {
+            #[inline(always)]
+            fn power4_via_i64(m: &[Self; 16], k: u64, out: &mut [Self; 16], bound: Bound) -> bool {
+                via_i64!($t, m, k, out, bound)
+            }
+        }
+    )*};
+}
+impl_via_i64!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
+
 // Types of at most 64 bits: the product of two values always fits the
 // 128-bit accumulator, so only the sum needs a check.
 macro_rules! checked_narrow {
-    ($acc:ty; $($t:ty => $mag:expr),*) => {$(
+    ($acc:ty; $($t:ident => $mag:expr),*) => {$(
         impl CheckedElem for $t {
             type Acc = $acc;
             const ACC_ZERO: $acc = 0;
             const MAX_MAG: u128 = <$t>::MAX as u128;
             #[inline(always)]
             fn magnitude(self) -> u128 { $mag(self) as u128 }
+            #[inline(always)]
+            #[allow(unused_comparisons)]
+            fn sign_folded(self) -> u64 {
+                (if self < 0 { !self } else { self }) as u64
+            }
+            const SAFE_BITS: u64 = (<$t>::MAX as u128).count_ones() as u64 - 1;
             #[inline(always)]
             fn to_acc(self) -> $acc { self as $acc }
             #[inline(always)]
@@ -58,13 +152,20 @@ checked_narrow!(u128; u8 => std::convert::identity, u16 => std::convert::identit
     u32 => std::convert::identity, u64 => std::convert::identity, usize => std::convert::identity);
 
 macro_rules! checked_wide {
-    ($($t:ty => $mag:expr),*) => {$(
+    ($($t:ident => $mag:expr),*) => {$(
         impl CheckedElem for $t {
             type Acc = $t;
             const ACC_ZERO: $t = 0;
             const MAX_MAG: u128 = <$t>::MAX as u128;
             #[inline(always)]
             fn magnitude(self) -> u128 { $mag(self) }
+            #[inline(always)]
+            #[allow(unused_comparisons)]
+            fn sign_folded(self) -> u64 {
+                let f = if self < 0 { !self } else { self };
+                u64::try_from(f).unwrap_or(u64::MAX)
+            }
+            const SAFE_BITS: u64 = (<$t>::MAX as u128).count_ones() as u64 - 1;
             #[inline(always)]
             fn to_acc(self) -> $t { self }
             #[inline(always)]
@@ -179,6 +280,47 @@ fn power_bound_fits(m: u128, n: u128, k: u64, max: u128) -> bool {
         .is_some_and(|bound| bound <= max)
 }
 
+/// Quick sufficient test that `B_k = n^(k−1)·max|A|^k ≤ 2^bits` (see
+/// [`power_bound_fits`]): with `max|A| ≤ 2^e` and `n ≤ 2^c`,
+/// `B_k ≤ 2^(c·(k−1) + e·k)`. A `false` says nothing; the exact test decides.
+#[inline(always)]
+fn coarse_bound_within<T: CheckedElem>(entries: &[T], n: usize, k: u64, bits: u64) -> bool {
+    let folded = entries.iter().fold(0u64, |acc, v| acc | v.sign_folded());
+    let e = u64::from(u64::BITS - folded.leading_zeros());
+    let c = u64::from(usize::BITS - n.saturating_sub(1).leading_zeros());
+    e.saturating_mul(k).saturating_add(c.saturating_mul(k - 1)) <= bits
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 matrix by the `f64` register
+/// kernel, when the power bound `n^(k−1)·max|A|^k` (see [`power_bound_fits`])
+/// is below 2^51: then every entry and partial sum the schedule forms is an
+/// integer that `f64` represents exactly. `false` (nothing written) when the
+/// bound is larger or the CPU lacks AVX2+FMA.
+#[inline(always)]
+pub(crate) fn power4_exact<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use super::simd4::EXACT_LIMIT;
+        // The quick test runs inside the kernel, on the vector registers;
+        // only when it fails is the exact bound computed.
+        let quick = Bound::Quick {
+            signed: true,
+            max_bits: T::SAFE_BITS.min(u64::from((EXACT_LIMIT - 1).ilog2())),
+        };
+        if T::power4_via_i64(m, k, out, quick) {
+            return true;
+        }
+        let limit = T::MAX_MAG.min(u128::from(EXACT_LIMIT - 1));
+        power_bound_fits(max_magnitude(m), 4, k, limit)
+            && T::power4_via_i64(m, k, out, Bound::Proved)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (m, k, out);
+        false
+    }
+}
+
 /// `A^k` (`k ≥ 1`) for an `N×N` stack matrix, exactly or `Err(Overflow)`.
 ///
 /// One bound for the whole power decides, before any product, whether the
@@ -192,11 +334,10 @@ pub(crate) fn small_power_checked<T: CheckedElem, const N: usize>(
     count: &mut u32,
 ) -> Result<[[T; N]; N], Error> {
     debug_assert!(k >= 1);
-    let mag = m
-        .iter()
-        .flatten()
-        .fold(0u128, |acc, v| acc.max(v.magnitude()));
-    if power_bound_fits(mag, N as u128, k, T::MAX_MAG) {
+    let entries = m.as_flattened();
+    if coarse_bound_within(entries, N, k, T::SAFE_BITS)
+        || power_bound_fits(max_magnitude(entries), N as u128, k, T::MAX_MAG)
+    {
         *count = super::product_count(k);
         return Ok(super::gemm::small_power(m, k));
     }

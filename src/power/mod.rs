@@ -49,6 +49,8 @@ mod int;
 mod lu;
 mod modular;
 mod schedule;
+#[cfg(target_arch = "x86_64")]
+mod simd4;
 
 pub use schedule::product_count;
 
@@ -75,6 +77,16 @@ mod sealed {
             k: u64,
             count: &mut u32,
         ) -> Result<[[Self; N]; N], Error>;
+        /// Whether [`Kernel::power4_fast`] can ever succeed for the type.
+        const HAS_POWER4: bool = false;
+        /// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 matrix by a
+        /// whole-power SIMD kernel, if the type, the CPU and (for integers)
+        /// the overflow bound allow it; `false` leaves the work to
+        /// [`Kernel::small_power`].
+        #[inline(always)]
+        fn power4_fast(_m: &[Self; 16], _k: u64, _out: &mut [Self; 16]) -> bool {
+            false
+        }
     }
 
     /// Marks the types [`super::matrix_power_signed`] accepts.
@@ -147,7 +159,7 @@ fn float_gemm<T: LinalgScalar + Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
 }
 
 macro_rules! impl_float {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $has4:expr, $power4:path);*) => {$(
         impl sealed::Kernel for $t {
             fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error> {
                 float_gemm(n, a, b, c);
@@ -158,13 +170,33 @@ macro_rules! impl_float {
                 *count = product_count(k);
                 Ok(gemm::small_power(m, k))
             }
+            const HAS_POWER4: bool = $has4;
+            #[inline(always)]
+            fn power4_fast(m: &[Self; 16], k: u64, out: &mut [Self; 16]) -> bool {
+                $power4(m, k, out)
+            }
         }
         impl PowerScalar for $t {}
         impl sealed::Invertible for $t {}
         impl SignedPowerScalar for $t {}
     )*};
 }
-impl_float!(f32, f64, Complex<f32>, Complex<f64>);
+impl_float!(
+    f32 => false, no_power4;
+    f64 => cfg!(target_arch = "x86_64"), power4_f64;
+    Complex<f32> => false, no_power4;
+    Complex<f64> => false, no_power4
+);
+
+#[cfg(not(target_arch = "x86_64"))]
+use no_power4 as power4_f64;
+#[cfg(target_arch = "x86_64")]
+use simd4::power4_f64;
+
+#[inline(always)]
+fn no_power4<T>(_m: &[T; 16], _k: u64, _out: &mut [T; 16]) -> bool {
+    false
+}
 
 macro_rules! impl_int {
     ($($t:ty),*) => {$(
@@ -175,6 +207,11 @@ macro_rules! impl_int {
             #[inline(always)]
             fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, count: &mut u32) -> Result<[[Self; N]; N], Error> {
                 int::small_power_checked(m, k, count)
+            }
+            const HAS_POWER4: bool = cfg!(target_arch = "x86_64");
+            #[inline(always)]
+            fn power4_fast(m: &[Self; 16], k: u64, out: &mut [Self; 16]) -> bool {
+                int::power4_exact(m, k, out)
             }
         }
         impl PowerScalar for $t {}
@@ -392,6 +429,28 @@ fn small_power<A: PowerScalar, const N: usize>(
     out: &mut ArrayRef2<A>,
     ws: &mut PowerWorkspace<A>,
 ) -> Result<(), Error> {
+    if N == 4 && A::HAS_POWER4 {
+        let done = match out
+            .as_slice_mut()
+            .and_then(|o| <&mut [A; 16]>::try_from(o).ok())
+        {
+            Some(o) => power4_fast(a, k, o),
+            None => {
+                let mut tmp = [A::zero(); 16];
+                let done = power4_fast(a, k, &mut tmp);
+                if done {
+                    for (dst, &src) in out.iter_mut().zip(&tmp) {
+                        *dst = src;
+                    }
+                }
+                done
+            }
+        };
+        if done {
+            ws.products = product_count(k);
+            return Ok(());
+        }
+    }
     let p = A::small_power::<N>(&load_small::<A, N>(a), k, &mut ws.products)?;
     if let Some(o) = out.as_slice_mut() {
         for (dst, row) in o.chunks_exact_mut(N).zip(&p) {
@@ -424,12 +483,33 @@ fn load_small<A: PowerScalar, const N: usize>(a: &ArrayRef2<A>) -> [[A; N]; N] {
     m
 }
 
+/// `n = 4` by [`sealed::Kernel::power4_fast`], reading `a` in place when it
+/// is contiguous row-major.
+#[inline(always)]
+fn power4_fast<A: PowerScalar>(a: &ArrayRef2<A>, k: u64, out: &mut [A; 16]) -> bool {
+    match a.as_slice().and_then(|s| <&[A; 16]>::try_from(s).ok()) {
+        Some(m) => A::power4_fast(m, k, out),
+        None => {
+            let m = load_small::<A, 4>(a);
+            let flat = <&[A; 16]>::try_from(m.as_flattened()).expect("4×4");
+            A::power4_fast(flat, k, out)
+        }
+    }
+}
+
 /// Allocating `n ≤ 4` path: one allocation, for the result.
 #[inline(always)]
 fn small_alloc<A: PowerScalar, const N: usize>(
     a: &ArrayRef2<A>,
     k: u64,
 ) -> Result<Array2<A>, Error> {
+    if N == 4 && A::HAS_POWER4 {
+        let mut rows = [[A::zero(); 4]; 4];
+        let flat = <&mut [A; 16]>::try_from(rows.as_flattened_mut()).expect("4×4");
+        if power4_fast(a, k, flat) {
+            return Ok(Array2::from(rows.to_vec()));
+        }
+    }
     let mut count = 0;
     let p = A::small_power::<N>(&load_small::<A, N>(a), k, &mut count)?;
     // One allocation and a memcpy; ndarray's `From<Vec<[A; N]>>` reuses the
