@@ -127,12 +127,13 @@ fn lcg(seed: u64) -> impl FnMut() -> u64 {
     }
 }
 
-/// Sizes that cross the kernels' block (128, 256) and strip (64) edges and
-/// the float cutoff (16), with both integer paths, against a plain
-/// reference.
+/// Sizes that cross the kernels' edges — the packed-strip range (32–128,
+/// with partial strips and uneven row blocks), the blocked loop nest (128,
+/// 256) and the float cutoffs (16, 256) — with both integer paths, against a
+/// plain reference.
 #[test]
 fn larger_sizes_integer_paths() {
-    for n in [5usize, 16, 17, 63, 65, 129, 260] {
+    for n in [5usize, 16, 17, 32, 33, 57, 63, 64, 65, 71, 128, 129, 260] {
         let mut r = lcg(n as u64);
         // Small entries: fast path. A^3 exact.
         let a = Array2::from_shape_fn((n, n), |_| (r() % 7) as i64 - 3);
@@ -167,7 +168,7 @@ fn larger_sizes_integer_paths() {
 
 #[test]
 fn larger_sizes_float_paths() {
-    for n in [15usize, 16, 17, 40, 130, 255, 256] {
+    for n in [15usize, 16, 17, 32, 33, 40, 57, 64, 71, 128, 130, 255, 256] {
         let mut r = lcg(100 + n as u64);
         let a = Array2::from_shape_fn((n, n), |_| (r() % 1000) as f64 / 1000.0 / n as f64);
         let p = matrix_power(&a, 5).unwrap();
