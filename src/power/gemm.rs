@@ -14,6 +14,11 @@ pub(crate) trait Ring: Copy + Send + Sync {
     fn madd(self, a: Self, b: Self) -> Self;
     /// `self·b` (wrapping for integers).
     fn times(self, b: Self) -> Self;
+    /// Whether products of 32 ≤ n ≤ 128 use the packed-strip kernel
+    /// ([`gemm_strips`]): measured faster for `f64`, slower for `i64`
+    /// (whose 64-bit multiplies do not vectorise on AVX2); complex types,
+    /// not measured, keep the blocked loop nest.
+    const PACKED_STRIPS: bool = false;
     /// `self + a·b`, rounded once for floats (only called where the CPU has
     /// FMA; elsewhere it would be a slow software routine).
     #[inline(always)]
@@ -35,6 +40,7 @@ macro_rules! ring_plain {
         impl Ring for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
+            const PACKED_STRIPS: bool = true;
             #[inline(always)]
             fn madd(self, a: Self, b: Self) -> Self { self + a * b }
             #[inline(always)]
@@ -138,7 +144,7 @@ const STRIP_MIN_N: usize = 32;
 fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
     debug_assert!(a.len() >= n * n && b.len() >= n * n && c.len() >= n * n);
     let (a, b, c) = (&a[..n * n], &b[..n * n], &mut c[..n * n]);
-    if (STRIP_MIN_N..=STRIP_MAX_N).contains(&n) {
+    if T::PACKED_STRIPS && (STRIP_MIN_N..=STRIP_MAX_N).contains(&n) {
         return gemm_strips::<T, FUSED>(n, a, b, c);
     }
     c.fill(T::ZERO);
