@@ -267,30 +267,36 @@ proptest! {
     }
 }
 
-/// 4×4 integer powers near the 2^51 limit of the `f64` register kernel (x86-64
-/// with AVX2): `k` and the largest entry `m` are chosen so that the power
-/// bound `4^(k−1)·m^k` lands within a factor of 4 of 2^51, on both sides, so
-/// that both the `f64` kernel and the integer fallback (and the switch
-/// between them) are exercised. Checked bit-exact against big integers,
+/// 4×4 integer powers near the limits of the register kernels (x86-64 with
+/// AVX2): 2^31 for the `i32`-lane kernel, 2^51 for the `f64` one. `k` and the
+/// largest entry `m` are chosen so that the power bound `4^(k−1)·m^k` lands
+/// within a factor of 4 of the limit, on both sides, so that each kernel
+/// and the path after it (and the switch between them) are exercised. Checked bit-exact against big integers,
 /// for `i64`, `u64` (where entries of 2^63 and more must not be read as
 /// negative) and `isize`, through `matrix_power` and through `_into` with a
 /// transposed input and output.
 fn near_exact_limit() -> impl Strategy<Value = (Array2<i64>, u64)> {
-    (1u64..=12, -2.0f64..2.0, any::<bool>()).prop_flat_map(|(k, shift, neg)| {
-        // Solve 4^(k−1)·m^k = 2^(51 + shift) for m.
-        let log2_m = (51.0 + shift - 2.0 * (k as f64 - 1.0)) / k as f64;
-        let m = 2f64.powf(log2_m).round().max(1.0) as i64;
-        let entry = -m..=m;
-        (
-            square_exact(4, entry),
-            Just(k),
-            Just(if neg { -m } else { m }),
-        )
-            .prop_map(|(mut a, k, corner)| {
-                a[[1, 2]] = corner;
-                (a, k)
-            })
-    })
+    (
+        prop_oneof![Just(31.0), Just(51.0)],
+        1u64..=12,
+        -2.0f64..2.0,
+        any::<bool>(),
+    )
+        .prop_flat_map(|(limit, k, shift, neg)| {
+            // Solve 4^(k−1)·m^k = 2^(limit + shift) for m.
+            let log2_m = (limit + shift - 2.0 * (k as f64 - 1.0)) / k as f64;
+            let m = 2f64.powf(log2_m).round().max(1.0) as i64;
+            let entry = -m..=m;
+            (
+                square_exact(4, entry),
+                Just(k),
+                Just(if neg { -m } else { m }),
+            )
+                .prop_map(|(mut a, k, corner)| {
+                    a[[1, 2]] = corner;
+                    (a, k)
+                })
+        })
 }
 
 fn square_exact(

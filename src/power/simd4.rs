@@ -22,7 +22,7 @@
 //! bound keeps every entry and partial sum below 2^51 (see
 //! [`power4_int_exact`]).
 
-use std::arch::x86_64::{__m256d, __m256i};
+use std::arch::x86_64::{__m128i, __m256d, __m256i};
 
 use pulp::x86::V3;
 
@@ -216,8 +216,13 @@ pub(crate) fn power4_int_exact(m: &[i64; 16], k: u64, out: &mut [i64; 16], bound
                 load(&m[12..16]),
             ];
             if let Bound::Quick { signed, max_bits } = bound {
-                if !quick_bound(s, &ints, k, signed, max_bits) {
+                let bits = quick_bound_bits(s, &ints, k, signed);
+                if bits > max_bits {
                     return false;
+                }
+                if bits <= I32_BITS {
+                    power4_i32(s, &ints, k, out);
+                    return true;
                 }
             }
             let rows = [
@@ -243,7 +248,7 @@ pub(crate) fn power4_int_exact(m: &[i64; 16], k: u64, out: &mut [i64; 16], bound
 /// or `|x| − 1`, so the bit length `e` of the OR of those gives
 /// `max|x| ≤ 2^e` (unsigned: the OR of the entries themselves).
 #[inline(always)]
-fn quick_bound(s: V3, rows: &[__m256i; 4], k: u64, signed: bool, max_bits: u64) -> bool {
+fn quick_bound_bits(s: V3, rows: &[__m256i; 4], k: u64, signed: bool) -> u64 {
     let zero = s.avx._mm256_setzero_si256();
     let mut folded = zero;
     for &row in rows {
@@ -258,7 +263,100 @@ fn quick_bound(s: V3, rows: &[__m256i; 4], k: u64, signed: bool, max_bits: u64) 
     let lanes: [u64; 4] = pulp::cast(folded);
     let e = u64::from(u64::BITS - (lanes[0] | lanes[1] | lanes[2] | lanes[3]).leading_zeros());
     // n = 4 = 2^2.
-    e.saturating_mul(k).saturating_add(2 * (k - 1)) <= max_bits
+    e.saturating_mul(k).saturating_add(2 * (k - 1))
+}
+
+/// Powers bounded by `2^I32_BITS` (every entry, product and partial sum of
+/// the schedule then fits `i32`) take the 32-bit integer kernel.
+const I32_BITS: u64 = 30;
+
+/// `i32` lanes of one 128-bit register per diagonal: rotations are in-lane
+/// `pshufd` (one cycle, where the `f64` layout needs a lane-crossing
+/// shuffle), and the chain per product is multiply → add → add.
+type Diags32 = [__m128i; 4];
+
+#[inline(always)]
+fn rotations32(s: V3, v: __m128i) -> [__m128i; 4] {
+    [
+        v,
+        s.sse2._mm_shuffle_epi32::<0b00_11_10_01>(v),
+        s.sse2._mm_shuffle_epi32::<0b01_00_11_10>(v),
+        s.sse2._mm_shuffle_epi32::<0b10_01_00_11>(v),
+    ]
+}
+
+#[inline(always)]
+fn mul32(s: V3, x: &Diags32, y: &[[__m128i; 4]; 4]) -> Diags32 {
+    let mut out = *x;
+    for (d, o) in out.iter_mut().enumerate() {
+        let t0 = s.sse4_1._mm_mullo_epi32(x[0], y[d][0]);
+        let t1 = s.sse4_1._mm_mullo_epi32(x[1], y[(d + 3) % 4][1]);
+        let t2 = s.sse4_1._mm_mullo_epi32(x[2], y[(d + 2) % 4][2]);
+        let t3 = s.sse4_1._mm_mullo_epi32(x[3], y[(d + 1) % 4][3]);
+        *o = s
+            .sse2
+            ._mm_add_epi32(s.sse2._mm_add_epi32(t0, t1), s.sse2._mm_add_epi32(t2, t3));
+    }
+    out
+}
+
+#[inline(always)]
+fn gather_lanes32(s: V3, v: &[__m128i; 4], shift: usize) -> __m128i {
+    let lo = s
+        .avx2
+        ._mm_blend_epi32::<0b1010>(v[(4 - shift) % 4], v[(5 - shift) % 4]);
+    let hi = s
+        .avx2
+        ._mm_blend_epi32::<0b1000>(v[(6 - shift) % 4], v[(7 - shift) % 4]);
+    s.avx2._mm_blend_epi32::<0b1100>(lo, hi)
+}
+
+/// `out ← A^k` in `i32` lanes, the layout changes as in the `f64` kernel.
+#[inline(always)]
+fn power4_i32(s: V3, rows64: &[__m256i; 4], k: u64, out: &mut [i64; 16]) {
+    // The low halves of the four i64 lanes (exact: every entry fits i32).
+    let low = s.avx._mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+    let mut rows = [s.avx._mm256_castsi256_si128(rows64[0]); 4];
+    for (r, &v) in rows.iter_mut().zip(rows64) {
+        *r = s
+            .avx
+            ._mm256_castsi256_si128(s.avx2._mm256_permutevar8x32_epi32(v, low));
+    }
+    let mut a = rows;
+    for (d, o) in a.iter_mut().enumerate() {
+        *o = rotations32(s, gather_lanes32(s, &rows, d))[d];
+    }
+    let a_rot = [
+        rotations32(s, a[0]),
+        rotations32(s, a[1]),
+        rotations32(s, a[2]),
+        rotations32(s, a[3]),
+    ];
+    let mut cur = a;
+    let mut bit = 63 - k.leading_zeros();
+    while bit > 0 {
+        bit -= 1;
+        let cur_rot = [
+            rotations32(s, cur[0]),
+            rotations32(s, cur[1]),
+            rotations32(s, cur[2]),
+            rotations32(s, cur[3]),
+        ];
+        cur = mul32(s, &cur, &cur_rot);
+        if (k >> bit) & 1 == 1 {
+            cur = mul32(s, &cur, &a_rot);
+        }
+    }
+    let e = [
+        cur[0],
+        rotations32(s, cur[1])[3],
+        rotations32(s, cur[2])[2],
+        rotations32(s, cur[3])[1],
+    ];
+    for (i, dst) in out.chunks_exact_mut(4).enumerate() {
+        let row = s.avx2._mm256_cvtepi32_epi64(gather_lanes32(s, &e, i));
+        dst.copy_from_slice(&pulp::cast::<_, [i64; 4]>(row));
+    }
 }
 
 #[cfg(test)]
@@ -291,9 +389,19 @@ mod tests {
             if power4_f64(&m, k, &mut p) {
                 assert_eq!(p, want, "k = {k}");
             }
-            let mut pi = [0; 16];
-            if power4_int_exact(&mi, k, &mut pi, Bound::Proved) {
-                assert_eq!(pi, want.map(|v| v as i64), "k = {k}");
+            // Proved: the f64 kernel. Quick: the i32 kernel while the quick
+            // bound is within 2^30 (k ≤ 5 here), the f64 kernel after.
+            for bound in [
+                Bound::Proved,
+                Bound::Quick {
+                    signed: true,
+                    max_bits: 50,
+                },
+            ] {
+                let mut pi = [0; 16];
+                if power4_int_exact(&mi, k, &mut pi, bound) {
+                    assert_eq!(pi, want.map(|v| v as i64), "k = {k}");
+                }
             }
         }
     }
