@@ -343,7 +343,9 @@ fn edge_row<T: Ring, const FUSED: bool>(
 /// `a·b` for fixed `N×N` matrices on the stack, fully unrolled. Row `i` of
 /// the result is `Σ_l a[i][l]·b[l]` — whole rows of `b` scaled and added, so
 /// each step is one `N`-wide vector operation. (Compiled for the baseline
-/// instruction set: runtime dispatch to AVX2 costs more than it saves here.)
+/// instruction set; 4×4 `f64` and integer powers first try the whole-power
+/// AVX2 kernels of `simd4`, where one dispatch is amortised over the
+/// schedule.)
 #[inline(always)]
 pub(crate) fn small_mul<T: Ring, const N: usize>(a: &[[T; N]; N], b: &[[T; N]; N]) -> [[T; N]; N] {
     let mut c = [[T::ZERO; N]; N];

@@ -12,18 +12,23 @@
 //!   a product that does not fit returns [`Error::Overflow`]. Use
 //!   `Wrapping<_>` elements for wrapping arithmetic on purpose, or
 //!   [`matrix_power_mod`] for `A^k mod m`.
-//! - **Speed.** `n ≤ 4` runs entirely on the stack with unrolled fixed-size
-//!   products and no workspace; for integers one a-priori bound for the
-//!   whole power (`n^(k−1)·max|A|^k` fits) lets every product run unchecked,
-//!   with per-product 128-bit checks only as the fallback. Larger products use numkit's register-tiled,
-//!   cache-blocked kernel (6×8 accumulator tiles, compiled for AVX2+FMA at
-//!   run time when the CPU has them, through `pulp`'s safe dispatch — numkit
-//!   itself has no `unsafe`); integers reach it through an a-priori overflow
-//!   bound, with an exact 128-bit fallback. Float and complex products from
-//!   `n = 256` on go to ndarray's `general_mat_mul` (matrixmultiply, or BLAS
-//!   with the `blas` feature). [`matrix_power_into`] reuses a
-//!   [`PowerWorkspace`] so that a hot loop allocates nothing, and computes in
-//!   the caller's output buffer when it is contiguous.
+//! - **Speed.** `n ≤ 4` runs entirely on the stack with unrolled
+//!   fixed-size products and no workspace. On x86-64 CPUs with AVX2+FMA
+//!   (detected at run time through `pulp`'s safe dispatch — numkit itself
+//!   has no `unsafe`), a 4×4 power runs whole in vector registers in a
+//!   diagonal layout: `f64` directly, and integers exactly in `i32` lanes or
+//!   in `f64` when one a-priori bound for the whole power
+//!   (`n^(k−1)·max|A|^k`) stays below 2^30 or 2^51. Other integer powers
+//!   for `n ≤ 4` use the same bound to run their products unchecked, with
+//!   per-product 128-bit checks only as the fallback. Larger products use
+//!   numkit's register-tiled kernel (6×8 accumulator tiles, AVX2+FMA at run
+//!   time; for real floats with `32 ≤ n ≤ 128` over packed 8-column strips
+//!   of `B`); integers reach it through an a-priori overflow bound, with an
+//!   exact 128-bit fallback. Float and complex products from `n = 256` on go
+//!   to ndarray's `general_mat_mul` (matrixmultiply, or BLAS with the `blas`
+//!   feature). [`matrix_power_into`] reuses a [`PowerWorkspace`] so that a
+//!   hot loop allocates nothing, and computes in the caller's output buffer
+//!   when it is contiguous.
 //!
 //! ## Overflow contract for primitive integers
 //! The result, when `Ok`, is exactly `A^k`. `Err(Error::Overflow)` is
