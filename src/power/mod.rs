@@ -457,9 +457,11 @@ fn small_power<A: PowerScalar, const N: usize>(
         }
     }
     let p = A::small_power::<N>(&load_small::<A, N>(a), k, &mut ws.products)?;
-    if let Some(o) = out.as_slice_mut() {
-        for (dst, row) in o.chunks_exact_mut(N).zip(&p) {
-            dst.copy_from_slice(row);
+    if let Some(o) = out.as_slice_mut().filter(|o| o.len() == N * N) {
+        for (i, row) in p.iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                o[i * N + j] = v;
+            }
         }
     } else {
         for i in 0..N {
@@ -474,9 +476,14 @@ fn small_power<A: PowerScalar, const N: usize>(
 #[inline(always)]
 fn load_small<A: PowerScalar, const N: usize>(a: &ArrayRef2<A>) -> [[A; N]; N] {
     let mut m = [[A::zero(); N]; N];
-    if let Some(s) = a.as_slice() {
-        for (row, src) in m.iter_mut().zip(s.chunks_exact(N)) {
-            row.copy_from_slice(src);
+    // Constant trip counts once the length is known to be N²: zipping
+    // `chunks_exact(N)` left a run-time row count, which became a call to
+    // `memcpy` (measured 10 ns at n = 3).
+    if let Some(s) = a.as_slice().filter(|s| s.len() == N * N) {
+        for (i, row) in m.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = s[i * N + j];
+            }
         }
     } else {
         for (i, row) in m.iter_mut().enumerate() {
