@@ -18,9 +18,10 @@
 //! measured 8.3 ns against 6.6 ns per product here). The multiply by `A`
 //! reuses the rotations of `A`, computed once.
 //!
-//! The same kernel computes integer powers exactly in `f64` when an a-priori
-//! bound keeps every entry and partial sum below 2^51 (see
-//! [`power4_int_exact`]).
+//! Integer powers run exactly in the same layout, chosen by an a-priori
+//! bound on every entry and partial sum (see [`power4_int_exact`]): in
+//! `i32` lanes below 2^30, where rotations are one-cycle in-lane shuffles
+//! and a product is multiply → add → add; in `f64` below 2^51.
 
 use std::arch::x86_64::{__m128i, __m256d, __m256i};
 
@@ -192,8 +193,8 @@ fn load<T: Copy + Default + pulp::bytemuck::Pod, V: pulp::bytemuck::Pod>(src: &[
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 integer matrix (entries as `i64`,
-/// row-major), computed in `f64`; `false` (nothing written) without
-/// AVX2+FMA or when a quick bound test fails.
+/// row-major), computed in `i32` lanes or in `f64`; `false` (nothing
+/// written) without AVX2+FMA or when the quick bound test fails.
 ///
 /// Exact only when every entry of every power the schedule forms, and every
 /// partial sum, is below [`EXACT_LIMIT`] in magnitude: then every product
@@ -201,7 +202,9 @@ fn load<T: Copy + Default + pulp::bytemuck::Pod, V: pulp::bytemuck::Pod>(src: &[
 /// conversions are exact. The quick test establishes this through the
 /// power bound `n^(k−1)·max|A|^k ≤ 2^(2(k−1) + e·k) ≤ 2^max_bits`, where
 /// `max|A| ≤ 2^e`; it runs in vector registers, where it costs a few
-/// instructions instead of a scalar pass over the entries.
+/// instructions instead of a scalar pass over the entries. When that bound
+/// is at most 2^30, every value fits `i32` and the `i32` kernel runs
+/// instead. `Bound::Proved` always takes the `f64` kernel.
 pub(crate) fn power4_int_exact(m: &[i64; 16], k: u64, out: &mut [i64; 16], bound: Bound) -> bool {
     struct Op<'a>(V3, &'a [i64; 16], u64, &'a mut [i64; 16], Bound);
     impl pulp::WithSimd for Op<'_> {
