@@ -40,16 +40,35 @@ impl Bounds {
 /// comfortably in the integer types used by the search and the counter.
 const MAX_SIZE: i128 = 1 << 62;
 
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn make_bounds(
-    mean: Dec,
-    sd: Dec,
-    n: usize,
-    scale_min: i32,
-    scale_max: i32,
-    re_mean: Dec,
-    re_sd: Dec,
-) -> Result<Bounds, Error> {
+/// The report a CLOSURE problem starts from: the statistics as decimals,
+/// the sample size, the inclusive scale and the rounding tolerances.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Report {
+    pub(crate) mean: Dec,
+    pub(crate) sd: Dec,
+    pub(crate) n: usize,
+    pub(crate) scale_min: i32,
+    pub(crate) scale_max: i32,
+    pub(crate) re_mean: Dec,
+    pub(crate) re_sd: Dec,
+}
+
+/// Validates a report and derives its exact integer windows.
+pub(crate) fn make_bounds(report: &Report) -> Result<Bounds, Error> {
+    let Report {
+        mean,
+        sd,
+        n,
+        scale_min,
+        scale_max,
+        re_mean,
+        re_sd,
+    } = *report;
+    if n > u32::MAX as usize {
+        return Err(Error::Overflow {
+            context: "CLOSURE sizes: n must not exceed u32::MAX",
+        });
+    }
     if n < 2 {
         return Err(Error::InvalidParameter {
             parameter: "n",

@@ -52,7 +52,7 @@ use std::cell::Cell;
 use std::iter::FusedIterator;
 
 use crate::Error;
-use bounds::{make_bounds, Bounds};
+use bounds::{make_bounds, Bounds, Report};
 use decimal::{decimal_from_f64, parse_decimal, Dec};
 use search::Walker;
 pub use summary::{Horns, Summarizer, Summary};
@@ -72,13 +72,7 @@ pub use summary::{Horns, Summarizer, Summary};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Closure {
-    mean: Dec,
-    sd: Dec,
-    n: usize,
-    scale_min: i32,
-    scale_max: i32,
-    re_mean: Dec,
-    re_sd: Dec,
+    report: Report,
     bounds: Bounds,
 }
 
@@ -118,7 +112,15 @@ impl Closure {
         let sd = decimal_from_f64("sd", sd)?;
         let re_mean = decimal_from_f64("rounding_error_mean", rounding_error_mean)?;
         let re_sd = decimal_from_f64("rounding_error_sd", rounding_error_sd)?;
-        Closure::build(mean, sd, n, scale_min, scale_max, re_mean, re_sd)
+        Closure::build(Report {
+            mean,
+            sd,
+            n,
+            scale_min,
+            scale_max,
+            re_mean,
+            re_sd,
+        })
     }
 
     /// A problem from the statistics as reported (decimal strings): the
@@ -154,15 +156,15 @@ impl Closure {
                 });
             }
         }
-        Closure::build(
+        Closure::build(Report {
             mean,
             sd,
             n,
             scale_min,
             scale_max,
-            mean.half_ulp(),
-            sd.half_ulp(),
-        )
+            re_mean: mean.half_ulp(),
+            re_sd: sd.half_ulp(),
+        })
     }
 
     /// The same problem with other rounding tolerances (numbers, read as their
@@ -211,47 +213,17 @@ impl Closure {
     }
 
     /// Re-derives the exact bounds for the same report under new tolerances.
-    fn rebuilt_with(
-        self,
-        rounding_error_mean: Dec,
-        rounding_error_sd: Dec,
-    ) -> Result<Closure, Error> {
-        Closure::build(
-            self.mean,
-            self.sd,
-            self.n,
-            self.scale_min,
-            self.scale_max,
-            rounding_error_mean,
-            rounding_error_sd,
-        )
-    }
-
-    fn build(
-        mean: Dec,
-        sd: Dec,
-        n: usize,
-        scale_min: i32,
-        scale_max: i32,
-        re_mean: Dec,
-        re_sd: Dec,
-    ) -> Result<Closure, Error> {
-        if n > u32::MAX as usize {
-            return Err(Error::Overflow {
-                context: "CLOSURE sizes: n must not exceed u32::MAX",
-            });
-        }
-        let bounds = make_bounds(mean, sd, n, scale_min, scale_max, re_mean, re_sd)?;
-        Ok(Closure {
-            mean,
-            sd,
-            n,
-            scale_min,
-            scale_max,
+    fn rebuilt_with(self, re_mean: Dec, re_sd: Dec) -> Result<Closure, Error> {
+        Closure::build(Report {
             re_mean,
             re_sd,
-            bounds,
+            ..self.report
         })
+    }
+
+    fn build(report: Report) -> Result<Closure, Error> {
+        let bounds = make_bounds(&report)?;
+        Ok(Closure { report, bounds })
     }
 
     /// Sample size `n`.
@@ -262,7 +234,7 @@ impl Closure {
     /// # Ok::<(), numkit::Error>(())
     /// ```
     pub fn n(&self) -> usize {
-        self.n
+        self.report.n
     }
 
     /// The inclusive scale `(scale_min, scale_max)`.
@@ -273,7 +245,7 @@ impl Closure {
     /// # Ok::<(), numkit::Error>(())
     /// ```
     pub fn scale(&self) -> (i32, i32) {
-        (self.scale_min, self.scale_max)
+        (self.report.scale_min, self.report.scale_max)
     }
 
     /// The admitted sums: a sample counts only if `lo ≤ Σx ≤ hi` (empty when
@@ -317,15 +289,15 @@ impl Closure {
     /// # Ok::<(), numkit::Error>(())
     /// ```
     pub fn contains(&self, sample: &[i32]) -> bool {
-        if sample.len() != self.n {
+        if sample.len() != self.report.n {
             return false;
         }
         let (mut s, mut q) = (0i64, 0i64);
         for &x in sample {
-            if x < self.scale_min || x > self.scale_max {
+            if x < self.report.scale_min || x > self.report.scale_max {
                 return false;
             }
-            let y = (x as i64) - self.scale_min as i64;
+            let y = (x as i64) - self.report.scale_min as i64;
             s += y;
             q += y * y;
         }
@@ -406,8 +378,8 @@ impl Closure {
     pub fn to_array(&self) -> ndarray::Array2<i32> {
         let mut flat: Vec<i32> = Vec::new();
         self.for_each_sample(|s| flat.extend_from_slice(s));
-        let rows = flat.len() / self.n;
-        ndarray::Array2::from_shape_vec((rows, self.n), flat)
+        let rows = flat.len() / self.report.n;
+        ndarray::Array2::from_shape_vec((rows, self.report.n), flat)
             .expect("rows · n equals the buffer length by construction")
     }
 
