@@ -212,16 +212,11 @@ fn gemm_strips<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: &mut [
             i += m;
         }
     }
+    // Columns past the last full strip: the loop nest's edge rows.
     if full < n {
         for r in 0..n {
-            let cr = &mut c[r * n + full..(r + 1) * n];
-            cr.fill(T::ZERO);
-            for l in 0..n {
-                let x = a[r * n + l];
-                for (p, &y) in cr.iter_mut().zip(&b[l * n + full..(l + 1) * n]) {
-                    *p = p.madd_as::<FUSED>(x, y);
-                }
-            }
+            c[r * n + full..(r + 1) * n].fill(T::ZERO);
+            edge_row::<T, FUSED>(n, r, full, n, 0, n, a, b, c);
         }
     }
 }
