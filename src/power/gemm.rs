@@ -368,7 +368,9 @@ pub(crate) fn small_mul<T: Ring, const N: usize>(a: &[[T; N]; N], b: &[[T; N]; N
 }
 
 /// `A^k` (`k ≥ 1`) for an `N×N` stack matrix by the left-to-right schedule
-/// of [`super::schedule`], every product unrolled on the stack.
+/// of [`super::schedule`], every product unrolled on the stack. The bit walk
+/// is written out rather than iterating `schedule::steps`: with the iterator,
+/// n = 2 and n = 3 measured 15 → 17 ns and 39 → 46 ns.
 #[inline(always)]
 pub(crate) fn small_power<T: Ring, const N: usize>(m: &[[T; N]; N], k: u64) -> [[T; N]; N] {
     debug_assert!(k >= 1);

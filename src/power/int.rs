@@ -10,6 +10,7 @@
 //! [`Error::Overflow`](crate::Error::Overflow) — never a wrapped value.
 
 use super::gemm::{gemm_blocked, Ring};
+use super::schedule::{steps, Step};
 #[cfg(target_arch = "x86_64")]
 use super::simd4::power4_int_exact;
 
@@ -342,16 +343,13 @@ pub(crate) fn small_power_checked<T: CheckedElem, const N: usize>(
         return Ok(super::gemm::small_power(m, k));
     }
     let mut cur = *m;
-    let mut bit = 63 - k.leading_zeros();
     *count = 0;
-    while bit > 0 {
-        bit -= 1;
+    for step in steps(k) {
         *count += 1;
-        cur = small_mul_checked(&cur, &cur)?;
-        if (k >> bit) & 1 == 1 {
-            *count += 1;
-            cur = small_mul_checked(&cur, m)?;
-        }
+        cur = match step {
+            Step::Square => small_mul_checked(&cur, &cur)?,
+            Step::MulA => small_mul_checked(&cur, m)?,
+        };
     }
     Ok(cur)
 }

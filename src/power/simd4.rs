@@ -114,7 +114,9 @@ fn diags_to_rows(s: V3, diags: &Diags) -> [__m256d; 4] {
 }
 
 /// The left-to-right schedule of [`super::schedule`] (never a product by the
-/// identity or an unused square), in registers.
+/// identity or an unused square), in registers. The bit walk is written out
+/// (here and in [`power4_i32`]) rather than iterating `schedule::steps`,
+/// which measured 4–5 ns slower per call at k = 10.
 #[inline(always)]
 fn power_diags(s: V3, a: &Diags, k: u64) -> Diags {
     let a_rot = all_rotations(s, a);
