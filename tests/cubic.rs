@@ -427,8 +427,7 @@ proptest! {
         d in dyadic(12, -30, 30),
     ) {
         let r = solve_cubic(a, b, c, d);
-        prop_assert!(check_cubic(a, b, c, d, &r, f64::EPSILON).is_ok(),
-            "{}", check_cubic(a, b, c, d, &r, f64::EPSILON).unwrap_err());
+        check_cubic(a, b, c, d, &r, f64::EPSILON).map_err(TestCaseError::fail)?;
         // Residual relative to Σ|terms| (exact evaluation of p at x̂).
         let p = Poly::new(a, b, c, d);
         for &x in r.iter() {
@@ -447,8 +446,7 @@ proptest! {
         d in dyadic(20, -900, 900),
     ) {
         let r = solve_cubic(a, b, c, d);
-        prop_assert!(check_cubic(a, b, c, d, &r, f64::EPSILON).is_ok(),
-            "{}", check_cubic(a, b, c, d, &r, f64::EPSILON).unwrap_err());
+        check_cubic(a, b, c, d, &r, f64::EPSILON).map_err(TestCaseError::fail)?;
     }
 
     /// Roots chosen as small dyadics make the coefficients exact: the roots
@@ -474,8 +472,7 @@ proptest! {
                 prop_assert!((g - want).abs() <= tol, "multiple root {} vs {} in {:?}", g, want, r);
             }
         }
-        prop_assert!(check_cubic(a, b, c, d, &got, f64::EPSILON).is_ok(),
-            "{}", check_cubic(a, b, c, d, &got, f64::EPSILON).unwrap_err());
+        check_cubic(a, b, c, d, &got, f64::EPSILON).map_err(TestCaseError::fail)?;
     }
 
     /// Random f64 roots (widely separated magnitudes allowed): coefficients
@@ -491,8 +488,7 @@ proptest! {
         let (a, b, c, d) = from_roots(1.0, [r0, r1, r2]);
         prop_assume!(b.is_finite() && c.is_finite() && d.is_finite());
         let got = solve_cubic(a, b, c, d);
-        prop_assert!(check_cubic(a, b, c, d, &got, f64::EPSILON).is_ok(),
-            "{}", check_cubic(a, b, c, d, &got, f64::EPSILON).unwrap_err());
+        check_cubic(a, b, c, d, &got, f64::EPSILON).map_err(TestCaseError::fail)?;
     }
 
     /// f32: roots of the (exactly widened) f32 polynomial to C·κ·ε_f32.
@@ -506,8 +502,7 @@ proptest! {
         let (a, b, c, d) = (a as f32, b as f32, c as f32, d as f32);
         let r = solve_cubic(a, b, c, d);
         let r64: Vec<f64> = r.iter().map(|&x| f64::from(x)).collect();
-        let res = check_cubic(a.into(), b.into(), c.into(), d.into(), &r64, f64::from(f32::EPSILON));
-        prop_assert!(res.is_ok(), "{}", res.unwrap_err());
+        check_cubic(a.into(), b.into(), c.into(), d.into(), &r64, f64::from(f32::EPSILON)).map_err(TestCaseError::fail)?;
     }
 
     /// f32 roots from chosen small dyadic roots, repeated ones included.
@@ -531,8 +526,7 @@ proptest! {
     #[test]
     fn y_root_all_scales(x0 in log_uniform(-300.0, 300.0), y0 in log_uniform(-300.0, 300.0)) {
         let r = cubic_y_root(x0, y0);
-        let res = check_cubic(x0, 0.0, 1.5, -y0, &r, f64::EPSILON);
-        prop_assert!(res.is_ok(), "{}", res.unwrap_err());
+        check_cubic(x0, 0.0, 1.5, -y0, &r, f64::EPSILON).map_err(TestCaseError::fail)?;
         if x0 > 0.0 {
             prop_assert_eq!(r.len(), 1);
         }
@@ -549,8 +543,7 @@ proptest! {
         let r64: Vec<f64> = r32.iter().map(|&x| f64::from(x)).collect();
         let full = cubic_y_root(f64::from(x32), f64::from(y32));
         if full.iter().all(|v| v.abs() < f64::from(f32::MAX)) {
-            let res = check_cubic(x32.into(), 0.0, 1.5, -f64::from(y32), &r64, f64::from(f32::EPSILON));
-            prop_assert!(res.is_ok(), "{}", res.unwrap_err());
+            check_cubic(x32.into(), 0.0, 1.5, -f64::from(y32), &r64, f64::from(f32::EPSILON)).map_err(TestCaseError::fail)?;
         }
     }
 
@@ -558,13 +551,11 @@ proptest! {
     #[test]
     fn y_root_moderate(x0 in log_uniform(-8.0, 8.0), y0 in log_uniform(-8.0, 8.0)) {
         let r = cubic_y_root(x0, y0);
-        let res = check_cubic(x0, 0.0, 1.5, -y0, &r, f64::EPSILON);
-        prop_assert!(res.is_ok(), "{}", res.unwrap_err());
+        check_cubic(x0, 0.0, 1.5, -y0, &r, f64::EPSILON).map_err(TestCaseError::fail)?;
         let (x32, y32) = (x0 as f32, y0 as f32);
         let r32 = cubic_y_root(x32, y32);
         let r64: Vec<f64> = r32.iter().map(|&x| f64::from(x)).collect();
-        let res = check_cubic(x32.into(), 0.0, 1.5, -f64::from(y32), &r64, f64::from(f32::EPSILON));
-        prop_assert!(res.is_ok(), "{}", res.unwrap_err());
+        check_cubic(x32.into(), 0.0, 1.5, -f64::from(y32), &r64, f64::from(f32::EPSILON)).map_err(TestCaseError::fail)?;
     }
 
     /// Slow, obviously-correct reference: bisection on sign changes between
