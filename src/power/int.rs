@@ -282,21 +282,30 @@ fn power_bound_fits(m: u128, n: u128, k: u64, max: u128) -> bool {
 }
 
 /// Quick sufficient test that `B_k = n^(k−1)·max|A|^k ≤ 2^bits` (see
-/// [`power_bound_fits`]): with `max|A| ≤ 2^e` and `n ≤ 2^c`,
-/// `B_k ≤ 2^(c·(k−1) + e·k)`. A `false` says nothing; the exact test decides.
+/// [`power_bound_fits`]). A `false` says nothing; the exact test decides.
 #[inline(always)]
 fn coarse_bound_within<T: CheckedElem>(entries: &[T], n: usize, k: u64, bits: u64) -> bool {
     let folded = entries.iter().fold(0u64, |acc, v| acc | v.sign_folded());
-    let e = u64::from(u64::BITS - folded.leading_zeros());
-    let c = u64::from(usize::BITS - n.saturating_sub(1).leading_zeros());
-    e.saturating_mul(k).saturating_add(c.saturating_mul(k - 1)) <= bits
+    quick_bound_bits(folded, n, k) <= bits
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 matrix by the `f64` register
-/// kernel, when the power bound `n^(k−1)·max|A|^k` (see [`power_bound_fits`])
-/// is below 2^51: then every entry and partial sum the schedule forms is an
-/// integer that `f64` represents exactly. `false` (nothing written) when the
-/// bound is larger or the CPU lacks AVX2+FMA.
+/// The exponent of the quick bound (`k ≥ 1`): `folded` is the OR of the
+/// entries' [`CheckedElem::sign_folded`] values, so with `e` its bit length
+/// `max|A| ≤ 2^e`, and with `n ≤ 2^c`, `B_k ≤ 2^(c·(k−1) + e·k)`. Shared by
+/// the scalar test and the one the register kernel runs on its vectors.
+#[inline(always)]
+pub(crate) fn quick_bound_bits(folded: u64, n: usize, k: u64) -> u64 {
+    let e = u64::from(u64::BITS - folded.leading_zeros());
+    let c = u64::from(usize::BITS - n.saturating_sub(1).leading_zeros());
+    e.saturating_mul(k).saturating_add(c.saturating_mul(k - 1))
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 matrix by the register
+/// kernels, when the power bound `n^(k−1)·max|A|^k` (see [`power_bound_fits`])
+/// is below 2^51 and within `T`: then every entry and partial sum the
+/// schedule forms is an integer that `f64` (and below 2^30, `i32`)
+/// represents exactly. `false` (nothing written) when the bound is larger or
+/// the CPU lacks AVX2+FMA.
 #[inline(always)]
 pub(crate) fn power4_exact<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16]) -> bool {
     #[cfg(target_arch = "x86_64")]

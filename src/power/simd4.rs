@@ -266,9 +266,7 @@ fn quick_bound_bits(s: V3, rows: &[__m256i; 4], k: u64, signed: bool) -> u64 {
         folded = s.avx2._mm256_or_si256(folded, f);
     }
     let lanes: [u64; 4] = pulp::cast(folded);
-    let e = u64::from(u64::BITS - (lanes[0] | lanes[1] | lanes[2] | lanes[3]).leading_zeros());
-    // n = 4 = 2^2.
-    e.saturating_mul(k).saturating_add(2 * (k - 1))
+    super::int::quick_bound_bits(lanes[0] | lanes[1] | lanes[2] | lanes[3], 4, k)
 }
 
 /// Powers bounded by `2^I32_BITS` (every entry, product and partial sum of
