@@ -358,24 +358,66 @@ wrapping_exact! {
 
 // -------------------------------------------------------------------- floats
 
-/// Error bound for a computed product chain. Every entry of a product
-/// computed in floating point satisfies `|fl(XY) − XY| ≤ γ_n |X||Y|`
-/// (`γ_n = n·u/(1 − n·u)`, `u` the unit roundoff; Higham, *Accuracy and
-/// Stability of Numerical Algorithms*, §3.5), for any summation order,
-/// blocking, or FMA use. By induction over a chain in which every path from
-/// `A` to `A^k` passes through at most `k − 1` products, both the naive
-/// repeated product and the binary schedule satisfy
-/// `|P − A^k| ≤ ((1 + γ_n)^(k−1) − 1)·|A|^k` entrywise. The two results
-/// therefore differ by at most twice that. For complex products each scalar
-/// product carries up to `2√2·u` more error (Higham §3.6), covered by
-/// using `γ_{n+4}`. `|A|^k` is computed in f64 (its own rounding is far
-/// below the slack of the bound).
-fn float_tolerance(abs_a: &Array2<f64>, k: u64, unit_roundoff: f64) -> Array2<f64> {
+/// Rounding model of one floating-point format (Higham, *Accuracy and
+/// Stability of Numerical Algorithms*, §2.1): a product is
+/// `fl(xy) = xy(1 + δ) + η` with `|δ| ≤ u` and, when the result falls below
+/// the normal range, an absolute error `|η| ≤ underflow`; sums of subnormals
+/// are exact.
+#[derive(Clone, Copy)]
+struct Precision {
+    unit_roundoff: f64,
+    underflow: f64,
+}
+
+const F64: Precision = Precision {
+    unit_roundoff: f64::EPSILON / 2.0,
+    // Half the smallest subnormal, 2^-1075, is not representable in f64;
+    // the smallest subnormal itself bounds it.
+    underflow: f64::from_bits(1),
+};
+
+const F32: Precision = Precision {
+    unit_roundoff: f32::EPSILON as f64 / 2.0,
+    // Half of f32's smallest subnormal 2^-149.
+    underflow: f32::from_bits(1) as f64 / 2.0,
+};
+
+/// Error bound for a computed product chain.
+///
+/// Rounding: every entry of a product computed in floating point satisfies
+/// `|fl(XY) − XY| ≤ γ_n |X||Y|` (`γ_n = n·u/(1 − n·u)`; Higham §3.5), for
+/// any summation order, blocking, or FMA use. By induction over a chain in
+/// which every path from `A` to `A^k` passes through at most `k − 1`
+/// products, both the naive repeated product and the binary schedule satisfy
+/// `|P − A^k| ≤ ((1 + γ_n)^(k−1) − 1)·|A|^k` entrywise. For complex products
+/// each scalar product carries up to `2√2·u` more error (Higham §3.6),
+/// covered by using `γ_{n+4}`.
+///
+/// Underflow: the relative model fails once entries are subnormal (a 1×1
+/// `0.22^64` in f32 is about 1e-42). Each entry of one product then also
+/// takes at most `4n·η` absolute error (n terms, two real products per
+/// complex component). Such an error `E` made anywhere in a chain of at most
+/// `k` products reaches `A^k` as at most `k` terms `|A|^p·E·|A|^q` with
+/// `p + q ≤ k`, and `(|A|^p J |A|^q)_ij ≤ ρ^(p+q)` where `ρ` is the larger of
+/// 1 and `|A|`'s largest row and column sums. Later roundings scale it by at
+/// most `(1 + γ)^k`.
+///
+/// The numkit result and the reference each satisfy the bound, so they
+/// differ by at most twice it. `|A|^k` is computed in f64 (its own rounding
+/// is far below the slack of the bound).
+fn float_tolerance(abs_a: &Array2<f64>, k: u64, precision: Precision) -> Array2<f64> {
     let n = abs_a.nrows();
-    let nu = (n as f64 + 4.0) * unit_roundoff;
+    let nu = (n as f64 + 4.0) * precision.unit_roundoff;
     let gamma = nu / (1.0 - nu);
-    let factor = 2.0 * ((1.0 + gamma).powi(k.saturating_sub(1) as i32) - 1.0);
-    naive_pow(abs_a, k).mapv(|v| factor * v)
+    let growth = (1.0 + gamma).powi(k as i32);
+    let relative = 2.0 * ((1.0 + gamma).powi(k.saturating_sub(1) as i32) - 1.0);
+    let row_sums = abs_a.rows().into_iter().map(|r| r.sum());
+    let col_sums = abs_a.columns().into_iter().map(|c| c.sum());
+    let rho = row_sums.chain(col_sums).fold(1.0, f64::max);
+    let kf = k as f64;
+    let absolute =
+        2.0 * kf * kf * 4.0 * n as f64 * precision.underflow * rho.powi(k as i32) * growth;
+    naive_pow(abs_a, k).mapv(|v| relative * v + absolute)
 }
 
 /// Entries in [-1.5, 1.5]/n keep `|A|^k` (hence the bound) finite and
@@ -411,7 +453,7 @@ proptest! {
     fn f64_within_bound(a in float_matrix(), k in exponent()) {
         let r = matrix_power(&a, k).unwrap();
         let reference = naive_pow(&a, k);
-        let tol = float_tolerance(&a.mapv(f64::abs), k, f64::EPSILON / 2.0);
+        let tol = float_tolerance(&a.mapv(f64::abs), k, F64);
         for ((x, y), t) in r.iter().zip(&reference).zip(&tol) {
             prop_assert!((x - y).abs() <= *t, "{x} vs {y}, tol {t}");
         }
@@ -422,7 +464,7 @@ proptest! {
         let a32 = a.mapv(|v| v as f32);
         let r = matrix_power(&a32, k).unwrap();
         let reference = naive_pow(&a32, k);
-        let tol = float_tolerance(&a32.mapv(|v| f64::from(v.abs())), k, f64::from(f32::EPSILON) / 2.0);
+        let tol = float_tolerance(&a32.mapv(|v| f64::from(v.abs())), k, F32);
         for ((x, y), t) in r.iter().zip(&reference).zip(&tol) {
             prop_assert!(f64::from((x - y).abs()) <= *t, "{x} vs {y}, tol {t}");
         }
@@ -431,20 +473,48 @@ proptest! {
     #[test]
     fn complex_within_bound(a in complex_matrix(), k in exponent()) {
         let abs = a.mapv(|z| z.norm());
-        let tol64 = float_tolerance(&abs, k, f64::EPSILON / 2.0);
+        let tol64 = float_tolerance(&abs, k, F64);
         let r = matrix_power(&a, k).unwrap();
         let reference = naive_pow(&a, k);
         for ((x, y), t) in r.iter().zip(&reference).zip(&tol64) {
             prop_assert!((x - y).norm() <= *t, "{x} vs {y}, tol {t}");
         }
         let a32 = a.mapv(|z| Complex::new(z.re as f32, z.im as f32));
-        let tol32 = float_tolerance(&a32.mapv(|z| f64::from(z.norm())), k, f64::from(f32::EPSILON) / 2.0);
+        let tol32 = float_tolerance(&a32.mapv(|z| f64::from(z.norm())), k, F32);
         let r = matrix_power(&a32, k).unwrap();
         let reference = naive_pow(&a32, k);
         for ((x, y), t) in r.iter().zip(&reference).zip(&tol32) {
             prop_assert!(f64::from((x - y).norm()) <= *t, "{x} vs {y}, tol {t}");
         }
     }
+}
+
+/// Found by CI: `|a|^64 ≈ 1e-42` is subnormal in f32, where the result and
+/// the reference differ by one subnormal step, far beyond any relative
+/// bound. The tolerance's underflow term covers it; the relative part alone
+/// must not (otherwise this test would not be about underflow).
+#[test]
+fn subnormal_results_within_underflow_bound() {
+    let a = Array2::from_elem((1, 1), Complex::new(-0.213_912_49_f32, 0.058_761_104));
+    let k = 64;
+    let abs = a.mapv(|z| f64::from(z.norm()));
+    let tol = float_tolerance(&abs, k, F32)[[0, 0]];
+    let relative_only = float_tolerance(
+        &abs,
+        k,
+        Precision {
+            underflow: 0.0,
+            ..F32
+        },
+    )[[0, 0]];
+    let r = matrix_power(&a, k).unwrap()[[0, 0]];
+    let reference = naive_pow(&a, k)[[0, 0]];
+    let err = f64::from((r - reference).norm());
+    assert!(err <= tol, "{r} vs {reference}: {err} > {tol}");
+    assert!(
+        relative_only < f64::from(f32::from_bits(1)),
+        "relative part {relative_only} should be below one subnormal step"
+    );
 }
 
 // ------------------------------------------------------- layouts and variants
@@ -739,7 +809,7 @@ proptest! {
         let a = Array2::from_shape_fn((n, n), |_| r());
         let got = matrix_power(&a, k).unwrap();
         let reference = naive_pow(&a, k);
-        let tol = float_tolerance(&a.mapv(f64::abs), k, f64::EPSILON / 2.0);
+        let tol = float_tolerance(&a.mapv(f64::abs), k, F64);
         for ((x, y), t) in got.iter().zip(&reference).zip(&tol) {
             prop_assert!((x - y).abs() <= *t, "{x} vs {y}, tol {t}");
         }
@@ -747,7 +817,7 @@ proptest! {
         let k = k.min(3);
         let got = matrix_power(&z, k).unwrap();
         let reference = naive_pow(&z, k);
-        let tol = float_tolerance(&z.mapv(|v| v.norm()), k, f64::EPSILON / 2.0);
+        let tol = float_tolerance(&z.mapv(|v| v.norm()), k, F64);
         for ((x, y), t) in got.iter().zip(&reference).zip(&tol) {
             prop_assert!((x - y).norm() <= *t, "{x} vs {y}, tol {t}");
         }
