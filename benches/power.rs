@@ -7,7 +7,8 @@
 //! needed products.
 //!
 //! Groups (select with a filter, e.g. `cargo bench --bench power -- small`):
-//! `small` (n = 2, 3, 4), `mid` (n = 8…64), `large` (f64, n = 256…1024),
+//! `small` (f64 and i64, n = 2, 3, 4), `small_types` (f32, c32, c64,
+//! n = 2, 3, 4), `mid` (n = 8…64), `large` (f64, n = 256…1024),
 //! `int` (i64, n = 256, 512) and `int1024` (i64, n = 1024; the baseline
 //! alone takes about a minute per iteration, so this group takes ~10 min).
 //!
@@ -17,6 +18,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use ndarray::{Array2, LinalgScalar};
+use num_complex::Complex;
 use numkit::power::{product_count, PowerScalar, PowerWorkspace};
 use std::hint::black_box;
 use std::time::Duration;
@@ -57,6 +59,23 @@ fn f64_matrix(n: usize) -> Array2<f64> {
     Array2::from_shape_fn((n, n), |_| {
         ((r() >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * scale
     })
+}
+
+fn f32_matrix(n: usize) -> Array2<f32> {
+    f64_matrix(n).mapv(|v| v as f32)
+}
+
+/// Real and imaginary parts uniform in [-1, 1] / sqrt(2n).
+fn c64_matrix(n: usize) -> Array2<Complex<f64>> {
+    let (re, im) = (f64_matrix(n), f64_matrix(n + 1000));
+    let s = std::f64::consts::FRAC_1_SQRT_2;
+    Array2::from_shape_fn((n, n), |(i, j)| {
+        Complex::new(re[[i, j]] * s, im[[i, j]] * s)
+    })
+}
+
+fn c32_matrix(n: usize) -> Array2<Complex<f32>> {
+    c64_matrix(n).mapv(|z| Complex::new(z.re as f32, z.im as f32))
 }
 
 /// Entries in {-1, 0, 1}: A^10 fits i64 comfortably for every n benchmarked.
@@ -111,6 +130,13 @@ fn small(c: &mut Criterion) {
     group(c, "small/i64", &[2, 3, 4], i64_matrix, 30, 2, true);
 }
 
+/// The other float element types at small sizes (`small_types`).
+fn small_types(c: &mut Criterion) {
+    group(c, "small_types/f32", &[2, 3, 4], f32_matrix, 30, 2, true);
+    group(c, "small_types/c32", &[2, 3, 4], c32_matrix, 30, 2, true);
+    group(c, "small_types/c64", &[2, 3, 4], c64_matrix, 30, 2, true);
+}
+
 fn mid(c: &mut Criterion) {
     group(c, "mid/f64", &[8, 16, 32, 64], f64_matrix, 20, 2, true);
     group(c, "mid/i64", &[8, 16, 32, 64], i64_matrix, 20, 2, true);
@@ -128,5 +154,5 @@ fn int1024(c: &mut Criterion) {
     group(c, "int1024/i64", &[1024], i64_matrix, 10, 5, false);
 }
 
-criterion_group!(benches, small, mid, large, int, int1024);
+criterion_group!(benches, small, small_types, mid, large, int, int1024);
 criterion_main!(benches);

@@ -190,13 +190,13 @@ impl_float!(
     f32 => false, no_power4;
     f64 => cfg!(target_arch = "x86_64"), power4_f64;
     Complex<f32> => false, no_power4;
-    Complex<f64> => false, no_power4
+    Complex<f64> => cfg!(target_arch = "x86_64"), power4_c64
 );
 
-#[cfg(not(target_arch = "x86_64"))]
-use no_power4 as power4_f64;
 #[cfg(target_arch = "x86_64")]
-use simd4::power4_f64;
+use simd4::{power4_c64, power4_f64};
+#[cfg(not(target_arch = "x86_64"))]
+use {no_power4 as power4_c64, no_power4 as power4_f64};
 
 #[inline(always)]
 fn no_power4<T>(_m: &[T; 16], _k: u64, _out: &mut [T; 16]) -> bool {
