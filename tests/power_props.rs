@@ -421,6 +421,24 @@ fn float_tolerance(abs_a: &Array2<f64>, k: u64, precision: Precision) -> Array2<
     naive_pow(abs_a, k).mapv(|v| relative * v + absolute)
 }
 
+/// Every entry of `got` within its tolerance of `reference`, the distance
+/// measured by `abs` (the absolute value, or the complex modulus) in f64.
+fn within<T>(
+    got: &Array2<T>,
+    reference: &Array2<T>,
+    tol: &Array2<f64>,
+    abs: impl Fn(T) -> f64,
+) -> Result<(), TestCaseError>
+where
+    T: Copy + std::ops::Sub<Output = T> + std::fmt::Display,
+{
+    prop_assert_eq!(got.dim(), reference.dim());
+    for ((&x, &y), t) in got.iter().zip(reference).zip(tol) {
+        prop_assert!(abs(x - y) <= *t, "{x} vs {y}, tol {t}");
+    }
+    Ok(())
+}
+
 /// Entries in [-1.5, 1.5]/n keep `|A|^k` (hence the bound) finite and
 /// meaningful for every k ≤ 64 in f32.
 fn float_entry(n: usize) -> impl Strategy<Value = f64> + Clone {
@@ -455,9 +473,7 @@ proptest! {
         let r = matrix_power(&a, k).unwrap();
         let reference = naive_pow(&a, k);
         let tol = float_tolerance(&a.mapv(f64::abs), k, F64);
-        for ((x, y), t) in r.iter().zip(&reference).zip(&tol) {
-            prop_assert!((x - y).abs() <= *t, "{x} vs {y}, tol {t}");
-        }
+        within(&r, &reference, &tol, f64::abs)?;
     }
 
     #[test]
@@ -466,9 +482,7 @@ proptest! {
         let r = matrix_power(&a32, k).unwrap();
         let reference = naive_pow(&a32, k);
         let tol = float_tolerance(&a32.mapv(|v| f64::from(v.abs())), k, F32);
-        for ((x, y), t) in r.iter().zip(&reference).zip(&tol) {
-            prop_assert!(f64::from((x - y).abs()) <= *t, "{x} vs {y}, tol {t}");
-        }
+        within(&r, &reference, &tol, |d: f32| f64::from(d.abs()))?;
     }
 
     #[test]
@@ -477,29 +491,25 @@ proptest! {
         let tol64 = float_tolerance(&abs, k, F64);
         let r = matrix_power(&a, k).unwrap();
         let reference = naive_pow(&a, k);
-        for ((x, y), t) in r.iter().zip(&reference).zip(&tol64) {
-            prop_assert!((x - y).norm() <= *t, "{x} vs {y}, tol {t}");
-        }
+        within(&r, &reference, &tol64, Complex::norm)?;
         let a32 = a.mapv(|z| Complex::new(z.re as f32, z.im as f32));
         let tol32 = float_tolerance(&a32.mapv(|z| f64::from(z.norm())), k, F32);
         let r = matrix_power(&a32, k).unwrap();
         let reference = naive_pow(&a32, k);
-        for ((x, y), t) in r.iter().zip(&reference).zip(&tol32) {
-            prop_assert!(f64::from((x - y).norm()) <= *t, "{x} vs {y}, tol {t}");
-        }
+        within(&r, &reference, &tol32, |d: Complex<f32>| f64::from(d.norm()))?;
     }
 }
 
 /// The 4×4 register kernels (f64 and Complex<f64>) against the reference
 /// through every layout: a transposed input view, and `_into` a transposed
 /// output view, which both go through the kernels' copy paths.
-fn check_four_by_four<T>(a: &Array2<T>, k: u64, abs: fn(&T) -> f64) -> Result<(), TestCaseError>
+fn check_four_by_four<T>(a: &Array2<T>, k: u64, abs: fn(T) -> f64) -> Result<(), TestCaseError>
 where
     T: numkit::power::PowerScalar + PartialEq + std::fmt::Display + std::ops::Sub<Output = T>,
 {
     let at = a.t().to_owned();
     let reference = naive_pow(a, k);
-    let tol = float_tolerance(&a.map(abs), k, F64);
+    let tol = float_tolerance(&a.mapv(abs), k, F64);
     let direct = matrix_power(a, k).unwrap();
     let via_view = matrix_power(&at.t(), k).unwrap();
     let mut out = Array2::zeros((4, 4));
@@ -508,9 +518,7 @@ where
     matrix_power_into(a, k, &mut out_t, &mut ws).unwrap();
     let into_t = out.t().to_owned();
     for r in [&direct, &via_view, &into_t] {
-        for ((x, y), t) in r.iter().zip(&reference).zip(&tol) {
-            prop_assert!(abs(&(*x - *y)) <= *t, "{x} vs {y}, tol {t}");
-        }
+        within(r, &reference, &tol, abs)?;
     }
     prop_assert_eq!(&direct, &via_view);
     prop_assert_eq!(&direct, &into_t);
@@ -523,7 +531,7 @@ proptest! {
     #[test]
     fn four_by_four_f64(v in proptest::collection::vec(float_entry(4), 16), k in exponent()) {
         let a = Array2::from_shape_vec((4, 4), v).unwrap();
-        check_four_by_four(&a, k, |x: &f64| x.abs())?;
+        check_four_by_four(&a, k, f64::abs)?;
     }
 
     #[test]
@@ -532,7 +540,7 @@ proptest! {
         k in exponent(),
     ) {
         let a = Array2::from_shape_vec((4, 4), v.into_iter().map(|(re, im)| Complex::new(re, im)).collect()).unwrap();
-        check_four_by_four(&a, k, |z: &Complex<f64>| z.norm())?;
+        check_four_by_four(&a, k, Complex::norm)?;
     }
 }
 
@@ -857,17 +865,13 @@ proptest! {
         let got = matrix_power(&a, k).unwrap();
         let reference = naive_pow(&a, k);
         let tol = float_tolerance(&a.mapv(f64::abs), k, F64);
-        for ((x, y), t) in got.iter().zip(&reference).zip(&tol) {
-            prop_assert!((x - y).abs() <= *t, "{x} vs {y}, tol {t}");
-        }
+        within(&got, &reference, &tol, f64::abs)?;
         let z = a.mapv(|v| Complex::new(v, r()));
         let k = k.min(3);
         let got = matrix_power(&z, k).unwrap();
         let reference = naive_pow(&z, k);
         let tol = float_tolerance(&z.mapv(|v| v.norm()), k, F64);
-        for ((x, y), t) in got.iter().zip(&reference).zip(&tol) {
-            prop_assert!((x - y).norm() <= *t, "{x} vs {y}, tol {t}");
-        }
+        within(&got, &reference, &tol, Complex::norm)?;
     }
 }
 
