@@ -500,16 +500,21 @@ proptest! {
     }
 }
 
-/// The 4×4 register kernels (f64 and Complex<f64>) against the reference
+/// The 4×4 register kernels (f32, f64, Complex<f32>, Complex<f64>) against the reference
 /// through every layout: a transposed input view, and `_into` a transposed
 /// output view, which both go through the kernels' copy paths.
-fn check_four_by_four<T>(a: &Array2<T>, k: u64, abs: fn(T) -> f64) -> Result<(), TestCaseError>
+fn check_four_by_four<T>(
+    a: &Array2<T>,
+    k: u64,
+    abs: fn(T) -> f64,
+    precision: Precision,
+) -> Result<(), TestCaseError>
 where
     T: numkit::power::PowerScalar + PartialEq + std::fmt::Display + std::ops::Sub<Output = T>,
 {
     let at = a.t().to_owned();
     let reference = naive_pow(a, k);
-    let tol = float_tolerance(&a.mapv(abs), k, F64);
+    let tol = float_tolerance(&a.mapv(abs), k, precision);
     let direct = matrix_power(a, k).unwrap();
     let via_view = matrix_power(&at.t(), k).unwrap();
     let mut out = Array2::zeros((4, 4));
@@ -531,7 +536,13 @@ proptest! {
     #[test]
     fn four_by_four_f64(v in proptest::collection::vec(float_entry(4), 16), k in exponent()) {
         let a = Array2::from_shape_vec((4, 4), v).unwrap();
-        check_four_by_four(&a, k, f64::abs)?;
+        check_four_by_four(&a, k, f64::abs, F64)?;
+    }
+
+    #[test]
+    fn four_by_four_f32(v in proptest::collection::vec(float_entry(4), 16), k in exponent()) {
+        let a = Array2::from_shape_vec((4, 4), v).unwrap().mapv(|x| x as f32);
+        check_four_by_four(&a, k, |x: f32| f64::from(x.abs()), F32)?;
     }
 
     #[test]
@@ -540,7 +551,16 @@ proptest! {
         k in exponent(),
     ) {
         let a = Array2::from_shape_vec((4, 4), v.into_iter().map(|(re, im)| Complex::new(re, im)).collect()).unwrap();
-        check_four_by_four(&a, k, Complex::norm)?;
+        check_four_by_four(&a, k, Complex::norm, F64)?;
+    }
+
+    #[test]
+    fn four_by_four_c32(
+        v in proptest::collection::vec((float_entry(4), float_entry(4)), 16),
+        k in exponent(),
+    ) {
+        let a = Array2::from_shape_vec((4, 4), v.into_iter().map(|(re, im)| Complex::new(re as f32, im as f32)).collect()).unwrap();
+        check_four_by_four(&a, k, |z: Complex<f32>| f64::from(z.norm()), F32)?;
     }
 }
 

@@ -16,7 +16,8 @@
 //!   fixed-size products and no workspace. On x86-64 CPUs with AVX2+FMA
 //!   (detected at run time through `pulp`'s safe dispatch — numkit itself
 //!   has no `unsafe`), a 4×4 power runs whole in vector registers in a
-//!   diagonal layout: `f64` directly, and integers exactly in `i32` lanes or
+//!   diagonal layout: `f32`, `f64` and their complex types directly (complex
+//!   as real and imaginary planes), and integers exactly in `i32` lanes or
 //!   in `f64` when one a-priori bound for the whole power
 //!   (`n^(k−1)·max|A|^k`) stays below 2^30 or 2^51. Other integer powers
 //!   for `n ≤ 4` use the same bound to run their products unchecked, with
@@ -187,17 +188,21 @@ macro_rules! impl_float {
     )*};
 }
 impl_float!(
-    f32 => false, no_power4;
+    f32 => cfg!(target_arch = "x86_64"), power4_f32;
     f64 => cfg!(target_arch = "x86_64"), power4_f64;
-    Complex<f32> => false, no_power4;
+    Complex<f32> => cfg!(target_arch = "x86_64"), power4_c32;
     Complex<f64> => cfg!(target_arch = "x86_64"), power4_c64
 );
 
 #[cfg(target_arch = "x86_64")]
-use simd4::{power4_c64, power4_f64};
+use simd4::{power4_c32, power4_c64, power4_f32, power4_f64};
 #[cfg(not(target_arch = "x86_64"))]
-use {no_power4 as power4_c64, no_power4 as power4_f64};
+use {
+    no_power4 as power4_c32, no_power4 as power4_c64, no_power4 as power4_f32,
+    no_power4 as power4_f64,
+};
 
+#[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn no_power4<T>(_m: &[T; 16], _k: u64, _out: &mut [T; 16]) -> bool {
     false

@@ -18,21 +18,26 @@
 //! measured 8.3 ns against 6.6 ns per product here). The multiply by `A`
 //! reuses the rotations of `A`, computed once.
 //!
+//! `f32` runs in the same layout in 128-bit registers, where every rotation
+//! is an in-lane shuffle; complex matrices run as two real planes (real and
+//! imaginary parts) that share the rotations of the right-hand factor.
+//!
 //! Integer powers run exactly in the same layout, chosen by an a-priori
 //! bound on every entry and partial sum (see [`power4_int_exact`]): in
 //! `i32` lanes below 2^30, where rotations are one-cycle in-lane shuffles
 //! and a product is multiply → add → add; in `f64` below 2^51.
 
-use std::arch::x86_64::{__m128i, __m256d, __m256i};
+use std::arch::x86_64::{__m128, __m128i, __m256d, __m256i};
+use std::marker::PhantomData;
 
 use num_complex::Complex;
+use pulp::bytemuck::Pod;
 use pulp::x86::V3;
 
 pub(crate) use super::int::Bound;
 
-type Diags = [__m256d; 4];
 /// `rots[t][s] = rot_s(D_t)`.
-type Rotations = [[__m256d; 4]; 4];
+type Rotations<L> = [[L; 4]; 4];
 
 /// `1.5·2^52`: adding it (as an integer) to `x` with `|x| < 2^51` gives the
 /// bits of the double `1.5·2^52 + x`, and back; conversions without AVX-512.
@@ -42,82 +47,198 @@ const MAGIC: f64 = 6_755_399_441_055_744.0;
 /// Strict bound on the magnitudes [`power4_int_exact`] accepts.
 pub(crate) const EXACT_LIMIT: u64 = 1 << 51;
 
-#[inline(always)]
-fn rotations(s: V3, v: __m256d) -> [__m256d; 4] {
-    let swapped = s.avx._mm256_permute2f128_pd::<0x01>(v, v);
-    let r1 = s.avx._mm256_shuffle_pd::<0b0101>(v, swapped);
-    let r3 = s.avx._mm256_shuffle_pd::<0b0101>(swapped, v);
-    [v, r1, swapped, r3]
+/// A vector of four lanes: one row or one diagonal of a 4×4 matrix. The
+/// layout changes and the rotations are the same for every lane type; only
+/// the instructions differ. (Trait methods, not closures: a closure would
+/// not inherit the AVX2 target features and its intrinsics would not
+/// inline.)
+trait Lanes4: Copy {
+    /// `[v, rot_1(v), rot_2(v), rot_3(v)]`.
+    fn rotations(s: V3, v: Self) -> [Self; 4];
+    /// Lane `j` of the result is lane `j` of `v[(j + 4 − shift) mod 4]`.
+    fn gather_lanes(s: V3, v: &[Self; 4], shift: usize) -> Self;
+}
+
+/// Four `f64` lanes: one lane-crossing shuffle and two in-lane ones per
+/// rotation set.
+impl Lanes4 for __m256d {
+    #[inline(always)]
+    fn rotations(s: V3, v: Self) -> [Self; 4] {
+        let swapped = s.avx._mm256_permute2f128_pd::<0x01>(v, v);
+        let r1 = s.avx._mm256_shuffle_pd::<0b0101>(v, swapped);
+        let r3 = s.avx._mm256_shuffle_pd::<0b0101>(swapped, v);
+        [v, r1, swapped, r3]
+    }
+    #[inline(always)]
+    fn gather_lanes(s: V3, v: &[Self; 4], shift: usize) -> Self {
+        let lo = s
+            .avx
+            ._mm256_blend_pd::<0b1010>(v[(4 - shift) % 4], v[(5 - shift) % 4]);
+        let hi = s
+            .avx
+            ._mm256_blend_pd::<0b1000>(v[(6 - shift) % 4], v[(7 - shift) % 4]);
+        s.avx._mm256_blend_pd::<0b1100>(lo, hi)
+    }
+}
+
+/// Four `f32` lanes in one 128-bit register: every rotation is an in-lane
+/// one-cycle shuffle.
+impl Lanes4 for __m128 {
+    #[inline(always)]
+    fn rotations(s: V3, v: Self) -> [Self; 4] {
+        [
+            v,
+            s.avx._mm_permute_ps::<0b00_11_10_01>(v),
+            s.avx._mm_permute_ps::<0b01_00_11_10>(v),
+            s.avx._mm_permute_ps::<0b10_01_00_11>(v),
+        ]
+    }
+    #[inline(always)]
+    fn gather_lanes(s: V3, v: &[Self; 4], shift: usize) -> Self {
+        let lo = s
+            .sse4_1
+            ._mm_blend_ps::<0b1010>(v[(4 - shift) % 4], v[(5 - shift) % 4]);
+        let hi = s
+            .sse4_1
+            ._mm_blend_ps::<0b1000>(v[(6 - shift) % 4], v[(7 - shift) % 4]);
+        s.sse4_1._mm_blend_ps::<0b1100>(lo, hi)
+    }
+}
+
+/// Four `i32` lanes, as [`__m128`].
+impl Lanes4 for __m128i {
+    #[inline(always)]
+    fn rotations(s: V3, v: Self) -> [Self; 4] {
+        [
+            v,
+            s.sse2._mm_shuffle_epi32::<0b00_11_10_01>(v),
+            s.sse2._mm_shuffle_epi32::<0b01_00_11_10>(v),
+            s.sse2._mm_shuffle_epi32::<0b10_01_00_11>(v),
+        ]
+    }
+    #[inline(always)]
+    fn gather_lanes(s: V3, v: &[Self; 4], shift: usize) -> Self {
+        let lo = s
+            .avx2
+            ._mm_blend_epi32::<0b1010>(v[(4 - shift) % 4], v[(5 - shift) % 4]);
+        let hi = s
+            .avx2
+            ._mm_blend_epi32::<0b1000>(v[(6 - shift) % 4], v[(7 - shift) % 4]);
+        s.avx2._mm_blend_epi32::<0b1100>(lo, hi)
+    }
+}
+
+/// Float lanes: the arithmetic of the real and complex products.
+trait FloatLanes: Lanes4 {
+    fn zero(s: V3) -> Self;
+    fn mul(s: V3, a: Self, b: Self) -> Self;
+    fn add(s: V3, a: Self, b: Self) -> Self;
+    /// `a·b + c`, one rounding.
+    fn fmadd(s: V3, a: Self, b: Self, c: Self) -> Self;
+    /// `c − a·b`, one rounding.
+    fn fnmadd(s: V3, a: Self, b: Self, c: Self) -> Self;
+}
+
+impl FloatLanes for __m256d {
+    #[inline(always)]
+    fn zero(s: V3) -> Self {
+        s.avx._mm256_setzero_pd()
+    }
+    #[inline(always)]
+    fn mul(s: V3, a: Self, b: Self) -> Self {
+        s.avx._mm256_mul_pd(a, b)
+    }
+    #[inline(always)]
+    fn add(s: V3, a: Self, b: Self) -> Self {
+        s.avx._mm256_add_pd(a, b)
+    }
+    #[inline(always)]
+    fn fmadd(s: V3, a: Self, b: Self, c: Self) -> Self {
+        s.fma._mm256_fmadd_pd(a, b, c)
+    }
+    #[inline(always)]
+    fn fnmadd(s: V3, a: Self, b: Self, c: Self) -> Self {
+        s.fma._mm256_fnmadd_pd(a, b, c)
+    }
+}
+
+impl FloatLanes for __m128 {
+    #[inline(always)]
+    fn zero(s: V3) -> Self {
+        s.sse._mm_setzero_ps()
+    }
+    #[inline(always)]
+    fn mul(s: V3, a: Self, b: Self) -> Self {
+        s.sse._mm_mul_ps(a, b)
+    }
+    #[inline(always)]
+    fn add(s: V3, a: Self, b: Self) -> Self {
+        s.sse._mm_add_ps(a, b)
+    }
+    #[inline(always)]
+    fn fmadd(s: V3, a: Self, b: Self, c: Self) -> Self {
+        s.fma._mm_fmadd_ps(a, b, c)
+    }
+    #[inline(always)]
+    fn fnmadd(s: V3, a: Self, b: Self, c: Self) -> Self {
+        s.fma._mm_fnmadd_ps(a, b, c)
+    }
 }
 
 #[inline(always)]
-fn all_rotations(s: V3, y: &Diags) -> Rotations {
+fn all_rotations<L: Lanes4>(s: V3, y: &[L; 4]) -> Rotations<L> {
     [
-        rotations(s, y[0]),
-        rotations(s, y[1]),
-        rotations(s, y[2]),
-        rotations(s, y[3]),
+        L::rotations(s, y[0]),
+        L::rotations(s, y[1]),
+        L::rotations(s, y[2]),
+        L::rotations(s, y[3]),
     ]
 }
 
 /// `X·Y` in the diagonal layout. Two independent half-sums per diagonal keep
 /// the dependency chain at multiply → fused add → add.
 #[inline(always)]
-fn mul(s: V3, x: &Diags, y: &Rotations) -> Diags {
+fn mul<L: FloatLanes>(s: V3, x: &[L; 4], y: &Rotations<L>) -> [L; 4] {
     let mut out = *x;
     for (d, o) in out.iter_mut().enumerate() {
-        let t0 = s.avx._mm256_mul_pd(x[0], y[d][0]);
-        let t1 = s.avx._mm256_mul_pd(x[2], y[(d + 2) % 4][2]);
-        let t0 = s.fma._mm256_fmadd_pd(x[1], y[(d + 3) % 4][1], t0);
-        let t1 = s.fma._mm256_fmadd_pd(x[3], y[(d + 1) % 4][3], t1);
-        *o = s.avx._mm256_add_pd(t0, t1);
+        let t0 = L::mul(s, x[0], y[d][0]);
+        let t1 = L::mul(s, x[2], y[(d + 2) % 4][2]);
+        let t0 = L::fmadd(s, x[1], y[(d + 3) % 4][1], t0);
+        let t1 = L::fmadd(s, x[3], y[(d + 1) % 4][3], t1);
+        *o = L::add(s, t0, t1);
     }
     out
-}
-
-/// Lane `j` of the result is lane `j` of `v[(j + 4 − shift) mod 4]`.
-#[inline(always)]
-fn gather_lanes(s: V3, v: &[__m256d; 4], shift: usize) -> __m256d {
-    let lo = s
-        .avx
-        ._mm256_blend_pd::<0b1010>(v[(4 - shift) % 4], v[(5 - shift) % 4]);
-    let hi = s
-        .avx
-        ._mm256_blend_pd::<0b1000>(v[(6 - shift) % 4], v[(7 - shift) % 4]);
-    s.avx._mm256_blend_pd::<0b1100>(lo, hi)
 }
 
 /// Rows → diagonals: `E_d[j] = M[j−d][j]` gathers column lanes from the
 /// rows, and `D_d = rot_d(E_d)`.
 #[inline(always)]
-fn rows_to_diags(s: V3, rows: &[__m256d; 4]) -> Diags {
+fn rows_to_diags<L: Lanes4>(s: V3, rows: &[L; 4]) -> [L; 4] {
     let mut out = *rows;
     for (d, o) in out.iter_mut().enumerate() {
-        *o = rotations(s, gather_lanes(s, rows, d))[d];
+        *o = L::rotations(s, L::gather_lanes(s, rows, d))[d];
     }
     out
 }
 
 /// Diagonals → rows, the inverse of [`rows_to_diags`].
 #[inline(always)]
-fn diags_to_rows(s: V3, diags: &Diags) -> [__m256d; 4] {
+fn diags_to_rows<L: Lanes4>(s: V3, diags: &[L; 4]) -> [L; 4] {
     let e = [
         diags[0],
-        rotations(s, diags[1])[3],
-        rotations(s, diags[2])[2],
-        rotations(s, diags[3])[1],
+        L::rotations(s, diags[1])[3],
+        L::rotations(s, diags[2])[2],
+        L::rotations(s, diags[3])[1],
     ];
     let mut out = *diags;
     for (i, o) in out.iter_mut().enumerate() {
-        *o = gather_lanes(s, &e, i);
+        *o = L::gather_lanes(s, &e, i);
     }
     out
 }
 
 /// A 4×4 matrix held in vector registers in the diagonal layout: what
-/// [`power_in_registers`] needs of each kernel's element layout. (Trait
-/// methods, not closures: a closure would not inherit the AVX2 target
-/// features and its intrinsics would not inline.)
+/// [`power_in_registers`] needs of each kernel's element layout.
 trait InRegisters: Copy {
     /// The rotations of every diagonal, as the right-hand factor of
     /// products needs them.
@@ -127,14 +248,14 @@ trait InRegisters: Copy {
     fn times(&self, s: V3, y: &Self::Rotated) -> Self;
 }
 
-impl InRegisters for Diags {
-    type Rotated = Rotations;
+impl<L: FloatLanes> InRegisters for [L; 4] {
+    type Rotated = Rotations<L>;
     #[inline(always)]
-    fn rotated(&self, s: V3) -> Rotations {
+    fn rotated(&self, s: V3) -> Rotations<L> {
         all_rotations(s, self)
     }
     #[inline(always)]
-    fn times(&self, s: V3, y: &Rotations) -> Self {
+    fn times(&self, s: V3, y: &Rotations<L>) -> Self {
         mul(s, self, y)
     }
 }
@@ -162,17 +283,15 @@ fn power_in_registers<M: InRegisters>(s: V3, a: &M, k: u64) -> M {
 /// Writes four row vectors as a row-major 4×4 matrix, the inverse of
 /// [`load_rows`].
 #[inline(always)]
-fn store_rows(out: &mut [f64; 16], rows: [__m256d; 4]) {
+fn store_rows<T: Pod, L: Pod>(out: &mut [T; 16], rows: [L; 4]) {
     for (dst, row) in out.chunks_exact_mut(4).zip(rows) {
-        dst.copy_from_slice(&pulp::cast::<_, [f64; 4]>(row));
+        dst.copy_from_slice(&pulp::cast::<_, [T; 4]>(row));
     }
 }
 
 /// The four rows of a row-major 4×4 matrix as vectors.
 #[inline(always)]
-fn load_rows<T: Copy + Default + pulp::bytemuck::Pod, V: pulp::bytemuck::Pod>(
-    m: &[T; 16],
-) -> [V; 4] {
+fn load_rows<T: Pod, V: Pod>(m: &[T; 16]) -> [V; 4] {
     [
         load(&m[0..4]),
         load(&m[4..8]),
@@ -206,32 +325,61 @@ fn v3() -> Option<V3> {
     super::gemm::v3()
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a 4×4 `f64` matrix in row-major order;
-/// `false` (and `out` untouched) without AVX2+FMA.
-pub(crate) fn power4_f64(m: &[f64; 16], k: u64, out: &mut [f64; 16]) -> bool {
-    struct Op<'a>(V3, &'a [f64; 16], u64, &'a mut [f64; 16]);
-    impl pulp::WithSimd for Op<'_> {
-        type Output = ();
-        #[inline(always)]
-        fn with_simd<S: pulp::Simd>(self, _: S) {
-            let Op(s, m, k, out) = self;
-            let rows = load_rows(m);
-            let p = diags_to_rows(s, &power_in_registers(s, &rows_to_diags(s, &rows), k));
-            store_rows(out, p);
-        }
+/// A real 4×4 power in lanes `L` for elements `T`, run in one dispatch.
+struct RealPower<'a, T, L> {
+    s: V3,
+    m: &'a [T; 16],
+    k: u64,
+    out: &'a mut [T; 16],
+    lanes: PhantomData<L>,
+}
+
+impl<T: Pod, L: FloatLanes + Pod> pulp::WithSimd for RealPower<'_, T, L> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let RealPower { s, m, k, out, .. } = self;
+        let rows: [L; 4] = load_rows(m);
+        let p = diags_to_rows(s, &power_in_registers(s, &rows_to_diags(s, &rows), k));
+        store_rows(out, p);
     }
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a real 4×4 matrix in row-major order; `false`
+/// (and `out` untouched) without AVX2+FMA.
+#[inline(always)]
+fn power4_real<T: Pod, L: FloatLanes + Pod>(m: &[T; 16], k: u64, out: &mut [T; 16]) -> bool {
     match v3() {
         Some(s) => {
-            pulp::Simd::vectorize(s, Op(s, m, k, out));
+            let op = RealPower::<T, L> {
+                s,
+                m,
+                k,
+                out,
+                lanes: PhantomData,
+            };
+            pulp::Simd::vectorize(s, op);
             true
         }
         None => false,
     }
 }
 
+/// `out ← A^k` (`k ≥ 1`) for a 4×4 `f64` matrix in row-major order;
+/// `false` (and `out` untouched) without AVX2+FMA.
+pub(crate) fn power4_f64(m: &[f64; 16], k: u64, out: &mut [f64; 16]) -> bool {
+    power4_real::<f64, __m256d>(m, k, out)
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a 4×4 `f32` matrix in row-major order, in
+/// 128-bit registers; `false` (and `out` untouched) without AVX2+FMA.
+pub(crate) fn power4_f32(m: &[f32; 16], k: u64, out: &mut [f32; 16]) -> bool {
+    power4_real::<f32, __m128>(m, k, out)
+}
+
 /// A complex matrix as its real and imaginary parts, each in the diagonal
 /// layout.
-type CDiags = [Diags; 2];
+type CDiags<L> = [[L; 4]; 2];
 
 /// `X·Y` for complex matrices, `re = Xr·Yr − Xi·Yi`, `im = Xr·Yi + Xi·Yr`.
 /// Each component is a sum of eight real products in two chains of four
@@ -239,10 +387,10 @@ type CDiags = [Diags; 2];
 /// at most five roundings: `|Δ| ≤ √2·γ_5·Σ|x||y|`, within the `γ_(n+4)`
 /// that the scalar complex product `(n + 2√2)·u` is also held to.
 #[inline(always)]
-fn cmul(s: V3, x: &CDiags, y: &[Rotations; 2]) -> CDiags {
+fn cmul<L: FloatLanes>(s: V3, x: &CDiags<L>, y: &[Rotations<L>; 2]) -> CDiags<L> {
     let [xr, xi] = x;
     let [yr, yi] = y;
-    let zero = [s.avx._mm256_setzero_pd(); 2];
+    let zero = [L::zero(s); 2];
     let [mut re, mut im] = *x;
     for (d, (re_d, im_d)) in re.iter_mut().zip(&mut im).enumerate() {
         let term = |sh: usize| {
@@ -255,8 +403,8 @@ fn cmul(s: V3, x: &CDiags, y: &[Rotations; 2]) -> CDiags {
         let (x3, y3) = term(3);
         let half0 = cmadd(s, x1, y1, cmadd(s, x0, y0, zero));
         let half1 = cmadd(s, x3, y3, cmadd(s, x2, y2, zero));
-        *re_d = s.avx._mm256_add_pd(half0[0], half1[0]);
-        *im_d = s.avx._mm256_add_pd(half0[1], half1[1]);
+        *re_d = L::add(s, half0[0], half1[0]);
+        *im_d = L::add(s, half0[1], half1[1]);
     }
     [re, im]
 }
@@ -264,66 +412,97 @@ fn cmul(s: V3, x: &CDiags, y: &[Rotations; 2]) -> CDiags {
 /// `acc + x·y` lane-wise for complex vectors held as `[re, im]`. (Adding to
 /// a zero accumulator rounds exactly like a plain product.)
 #[inline(always)]
-fn cmadd(s: V3, x: [__m256d; 2], y: [__m256d; 2], acc: [__m256d; 2]) -> [__m256d; 2] {
-    let re = s.fma._mm256_fmadd_pd(x[0], y[0], acc[0]);
-    let im = s.fma._mm256_fmadd_pd(x[0], y[1], acc[1]);
-    [
-        s.fma._mm256_fnmadd_pd(x[1], y[1], re),
-        s.fma._mm256_fmadd_pd(x[1], y[0], im),
-    ]
+fn cmadd<L: FloatLanes>(s: V3, x: [L; 2], y: [L; 2], acc: [L; 2]) -> [L; 2] {
+    let re = L::fmadd(s, x[0], y[0], acc[0]);
+    let im = L::fmadd(s, x[0], y[1], acc[1]);
+    [L::fnmadd(s, x[1], y[1], re), L::fmadd(s, x[1], y[0], im)]
 }
 
-impl InRegisters for CDiags {
-    type Rotated = [Rotations; 2];
+impl<L: FloatLanes> InRegisters for CDiags<L> {
+    type Rotated = [Rotations<L>; 2];
     #[inline(always)]
-    fn rotated(&self, s: V3) -> [Rotations; 2] {
+    fn rotated(&self, s: V3) -> [Rotations<L>; 2] {
         [all_rotations(s, &self[0]), all_rotations(s, &self[1])]
     }
     #[inline(always)]
-    fn times(&self, s: V3, y: &[Rotations; 2]) -> Self {
+    fn times(&self, s: V3, y: &[Rotations<L>; 2]) -> Self {
         cmul(s, self, y)
     }
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
-/// order; `false` (and `out` untouched) without AVX2+FMA.
-pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
-    struct Op<'a>(V3, &'a [Complex<f64>; 16], u64, &'a mut [Complex<f64>; 16]);
-    impl pulp::WithSimd for Op<'_> {
-        type Output = ();
-        #[inline(always)]
-        fn with_simd<S: pulp::Simd>(self, _: S) {
-            let Op(s, m, k, out) = self;
-            let mut planes = [[0.0; 16]; 2];
-            for (i, z) in m.iter().enumerate() {
-                planes[0][i] = z.re;
-                planes[1][i] = z.im;
-            }
-            let mut a = [[s.avx._mm256_setzero_pd(); 4]; 2];
-            for (diags, plane) in a.iter_mut().zip(&planes) {
-                *diags = rows_to_diags(s, &load_rows(plane));
-            }
-            let p = power_in_registers(s, &a, k);
-            for (plane, diags) in planes.iter_mut().zip(&p) {
-                store_rows(plane, diags_to_rows(s, diags));
-            }
-            for (i, z) in out.iter_mut().enumerate() {
-                *z = Complex::new(planes[0][i], planes[1][i]);
-            }
+/// A complex 4×4 power with parts `T` in lanes `L`, run in one dispatch.
+struct ComplexPower<'a, T, L> {
+    s: V3,
+    m: &'a [Complex<T>; 16],
+    k: u64,
+    out: &'a mut [Complex<T>; 16],
+    lanes: PhantomData<L>,
+}
+
+impl<T: Pod, L: FloatLanes + Pod> pulp::WithSimd for ComplexPower<'_, T, L> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let ComplexPower { s, m, k, out, .. } = self;
+        let mut planes = [[T::zeroed(); 16]; 2];
+        for (i, z) in m.iter().enumerate() {
+            planes[0][i] = z.re;
+            planes[1][i] = z.im;
+        }
+        let mut a = [[L::zero(s); 4]; 2];
+        for (diags, plane) in a.iter_mut().zip(&planes) {
+            *diags = rows_to_diags(s, &load_rows(plane));
+        }
+        let p = power_in_registers(s, &a, k);
+        for (plane, diags) in planes.iter_mut().zip(&p) {
+            store_rows(plane, diags_to_rows(s, diags));
+        }
+        for (i, z) in out.iter_mut().enumerate() {
+            *z = Complex::new(planes[0][i], planes[1][i]);
         }
     }
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a complex 4×4 matrix in row-major order;
+/// `false` (and `out` untouched) without AVX2+FMA.
+#[inline(always)]
+fn power4_complex<T: Pod, L: FloatLanes + Pod>(
+    m: &[Complex<T>; 16],
+    k: u64,
+    out: &mut [Complex<T>; 16],
+) -> bool {
     match v3() {
         Some(s) => {
-            pulp::Simd::vectorize(s, Op(s, m, k, out));
+            let op = ComplexPower::<T, L> {
+                s,
+                m,
+                k,
+                out,
+                lanes: PhantomData,
+            };
+            pulp::Simd::vectorize(s, op);
             true
         }
         None => false,
     }
 }
 
+/// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
+/// order; `false` (and `out` untouched) without AVX2+FMA.
+pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
+    power4_complex::<f64, __m256d>(m, k, out)
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f32>` matrix in row-major
+/// order, in 128-bit registers; `false` (and `out` untouched) without
+/// AVX2+FMA.
+pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
+    power4_complex::<f32, __m128>(m, k, out)
+}
+
 #[inline(always)]
-fn load<T: Copy + Default + pulp::bytemuck::Pod, V: pulp::bytemuck::Pod>(src: &[T]) -> V {
-    let mut row = [T::default(); 4];
+fn load<T: Pod, V: Pod>(src: &[T]) -> V {
+    let mut row = [T::zeroed(); 4];
     row.copy_from_slice(src);
     pulp::cast(row)
 }
@@ -407,26 +586,11 @@ const I32_BITS: u64 = 30;
 /// shuffle), and the chain per product is multiply → add → add.
 type Diags32 = [__m128i; 4];
 
-#[inline(always)]
-fn rotations32(s: V3, v: __m128i) -> [__m128i; 4] {
-    [
-        v,
-        s.sse2._mm_shuffle_epi32::<0b00_11_10_01>(v),
-        s.sse2._mm_shuffle_epi32::<0b01_00_11_10>(v),
-        s.sse2._mm_shuffle_epi32::<0b10_01_00_11>(v),
-    ]
-}
-
 impl InRegisters for Diags32 {
     type Rotated = [[__m128i; 4]; 4];
     #[inline(always)]
     fn rotated(&self, s: V3) -> [[__m128i; 4]; 4] {
-        [
-            rotations32(s, self[0]),
-            rotations32(s, self[1]),
-            rotations32(s, self[2]),
-            rotations32(s, self[3]),
-        ]
+        all_rotations(s, self)
     }
     #[inline(always)]
     fn times(&self, s: V3, y: &[[__m128i; 4]; 4]) -> Self {
@@ -449,17 +613,6 @@ fn mul32(s: V3, x: &Diags32, y: &[[__m128i; 4]; 4]) -> Diags32 {
     out
 }
 
-#[inline(always)]
-fn gather_lanes32(s: V3, v: &[__m128i; 4], shift: usize) -> __m128i {
-    let lo = s
-        .avx2
-        ._mm_blend_epi32::<0b1010>(v[(4 - shift) % 4], v[(5 - shift) % 4]);
-    let hi = s
-        .avx2
-        ._mm_blend_epi32::<0b1000>(v[(6 - shift) % 4], v[(7 - shift) % 4]);
-    s.avx2._mm_blend_epi32::<0b1100>(lo, hi)
-}
-
 /// `out ← A^k` in `i32` lanes, the layout changes as in the `f64` kernel.
 #[inline(always)]
 fn power4_i32(s: V3, rows64: &[__m256i; 4], k: u64, out: &mut [i64; 16]) {
@@ -471,19 +624,9 @@ fn power4_i32(s: V3, rows64: &[__m256i; 4], k: u64, out: &mut [i64; 16]) {
             .avx
             ._mm256_castsi256_si128(s.avx2._mm256_permutevar8x32_epi32(v, low));
     }
-    let mut a = rows;
-    for (d, o) in a.iter_mut().enumerate() {
-        *o = rotations32(s, gather_lanes32(s, &rows, d))[d];
-    }
-    let cur = power_in_registers(s, &a, k);
-    let e = [
-        cur[0],
-        rotations32(s, cur[1])[3],
-        rotations32(s, cur[2])[2],
-        rotations32(s, cur[3])[1],
-    ];
-    for (i, dst) in out.chunks_exact_mut(4).enumerate() {
-        let row = s.avx2._mm256_cvtepi32_epi64(gather_lanes32(s, &e, i));
+    let p = diags_to_rows(s, &power_in_registers(s, &rows_to_diags(s, &rows), k));
+    for (dst, row) in out.chunks_exact_mut(4).zip(p) {
+        let row = s.avx2._mm256_cvtepi32_epi64(row);
         dst.copy_from_slice(&pulp::cast::<_, [i64; 4]>(row));
     }
 }
@@ -521,6 +664,14 @@ mod tests {
             if power4_f64(&m, k, &mut p) {
                 assert_eq!(p, want, "k = {k}");
             }
+            // f32 holds every integer below 2^24; the power bound
+            // 4^(k−1)·8^k stays below it up to k = 5.
+            if k <= 5 {
+                let mut p32 = [0.0f32; 16];
+                if power4_f32(&m.map(|v| v as f32), k, &mut p32) {
+                    assert_eq!(p32, want.map(|v| v as f32), "f32, k = {k}");
+                }
+            }
             // Proved: the f64 kernel. Quick: the i32 kernel while the quick
             // bound is within 2^30 (k ≤ 5 here), the f64 kernel after.
             for bound in [
@@ -541,13 +692,25 @@ mod tests {
     #[test]
     fn complex_products_exact_on_small_integers() {
         // Gaussian integers with distinct parts: every power up to 5 is
-        // exact in f64, so a misplaced lane or a sign slip in re/im shows.
+        // exact in f64 (up to 4 in f32), so a misplaced lane or a sign slip
+        // in re/im shows.
         let m: [Complex<f64>; 16] =
             std::array::from_fn(|i| Complex::new(i as f64 - 7.0, (i % 5) as f64 - 2.0));
         for k in 1..=5 {
+            let want = naive(&m, k);
             let mut p = [Complex::new(0.0, 0.0); 16];
             if power4_c64(&m, k, &mut p) {
-                assert_eq!(p, naive(&m, k), "k = {k}");
+                assert_eq!(p, want, "k = {k}");
+            }
+            // |z| < 8.3 for every entry: the bound 4^(k−1)·8.3^k on every
+            // part and partial sum stays below f32's 2^24 up to k = 4.
+            if k <= 4 {
+                let m32 = m.map(|z| Complex::new(z.re as f32, z.im as f32));
+                let mut p32 = [Complex::new(0.0f32, 0.0); 16];
+                if power4_c32(&m32, k, &mut p32) {
+                    let want32 = want.map(|z| Complex::new(z.re as f32, z.im as f32));
+                    assert_eq!(p32, want32, "c32, k = {k}");
+                }
             }
         }
     }
