@@ -299,6 +299,24 @@ fn near_exact_limit() -> impl Strategy<Value = (Array2<i64>, u64)> {
         })
 }
 
+/// The same for 3×3 integer powers and the `i32`-lane 3×3 kernel: the power
+/// bound `3^(k−1)·m^k` lands within a factor of 4 of 2^31, on both sides.
+fn near_i32_limit_3x3() -> impl Strategy<Value = (Array2<i64>, u64)> {
+    (1u64..=12, -2.0f64..2.0, any::<bool>()).prop_flat_map(|(k, shift, neg)| {
+        let log2_m = (31.0 + shift - 3f64.log2() * (k as f64 - 1.0)) / k as f64;
+        let m = 2f64.powf(log2_m).round().max(1.0) as i64;
+        (
+            square_exact(3, -m..=m),
+            Just(k),
+            Just(if neg { -m } else { m }),
+        )
+            .prop_map(|(mut a, k, corner)| {
+                a[[2, 0]] = corner;
+                (a, k)
+            })
+    })
+}
+
 fn square_exact(
     n: usize,
     entry: std::ops::RangeInclusive<i64>,
@@ -309,6 +327,19 @@ fn square_exact(
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn exact_near_i32_kernel_limit_3x3((a, k) in near_i32_limit_3x3()) {
+        check_int_contract(&a, k)?;
+        check_int_contract(&a.mapv(|v| v as i32), k)?;
+        check_int_contract(&a.mapv(|v| v.unsigned_abs()), k)?;
+        if let Ok(want) = matrix_power(&a, k) {
+            let mut out = Array2::zeros((3, 3));
+            let mut ws = numkit::power::PowerWorkspace::new();
+            numkit::matrix_power_into(&a.t(), k, &mut out.view_mut().reversed_axes(), &mut ws).unwrap();
+            prop_assert_eq!(out, want);
+        }
+    }
 
     #[test]
     fn exact_near_f64_kernel_limit((a, k) in near_exact_limit()) {
@@ -500,10 +531,11 @@ proptest! {
     }
 }
 
-/// The 4×4 register kernels (f32, f64, Complex<f32>, Complex<f64>) against the reference
-/// through every layout: a transposed input view, and `_into` a transposed
-/// output view, which both go through the kernels' copy paths.
-fn check_four_by_four<T>(
+/// The 3×3 and 4×4 register kernels (f32, f64, Complex<f32>, Complex<f64>)
+/// against the reference through every layout: a transposed input view, and
+/// `_into` a transposed output view, which both go through the kernels' copy
+/// paths; all three results must be bit-identical.
+fn check_register_kernel<T>(
     a: &Array2<T>,
     k: u64,
     abs: fn(T) -> f64,
@@ -517,7 +549,8 @@ where
     let tol = float_tolerance(&a.mapv(abs), k, precision);
     let direct = matrix_power(a, k).unwrap();
     let via_view = matrix_power(&at.t(), k).unwrap();
-    let mut out = Array2::zeros((4, 4));
+    let n = a.nrows();
+    let mut out = Array2::zeros((n, n));
     let mut ws = PowerWorkspace::new();
     let mut out_t = out.view_mut().reversed_axes();
     matrix_power_into(a, k, &mut out_t, &mut ws).unwrap();
@@ -534,15 +567,45 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
 
     #[test]
+    fn three_by_three_f64(v in proptest::collection::vec(float_entry(3), 9), k in exponent()) {
+        let a = Array2::from_shape_vec((3, 3), v).unwrap();
+        check_register_kernel(&a, k, f64::abs, F64)?;
+    }
+
+    #[test]
+    fn three_by_three_f32(v in proptest::collection::vec(float_entry(3), 9), k in exponent()) {
+        let a = Array2::from_shape_vec((3, 3), v).unwrap().mapv(|x| x as f32);
+        check_register_kernel(&a, k, |x: f32| f64::from(x.abs()), F32)?;
+    }
+
+    #[test]
+    fn three_by_three_c64(
+        v in proptest::collection::vec((float_entry(3), float_entry(3)), 9),
+        k in exponent(),
+    ) {
+        let a = Array2::from_shape_vec((3, 3), v.into_iter().map(|(re, im)| Complex::new(re, im)).collect()).unwrap();
+        check_register_kernel(&a, k, Complex::norm, F64)?;
+    }
+
+    #[test]
+    fn three_by_three_c32(
+        v in proptest::collection::vec((float_entry(3), float_entry(3)), 9),
+        k in exponent(),
+    ) {
+        let a = Array2::from_shape_vec((3, 3), v.into_iter().map(|(re, im)| Complex::new(re as f32, im as f32)).collect()).unwrap();
+        check_register_kernel(&a, k, |z: Complex<f32>| f64::from(z.norm()), F32)?;
+    }
+
+    #[test]
     fn four_by_four_f64(v in proptest::collection::vec(float_entry(4), 16), k in exponent()) {
         let a = Array2::from_shape_vec((4, 4), v).unwrap();
-        check_four_by_four(&a, k, f64::abs, F64)?;
+        check_register_kernel(&a, k, f64::abs, F64)?;
     }
 
     #[test]
     fn four_by_four_f32(v in proptest::collection::vec(float_entry(4), 16), k in exponent()) {
         let a = Array2::from_shape_vec((4, 4), v).unwrap().mapv(|x| x as f32);
-        check_four_by_four(&a, k, |x: f32| f64::from(x.abs()), F32)?;
+        check_register_kernel(&a, k, |x: f32| f64::from(x.abs()), F32)?;
     }
 
     #[test]
@@ -551,7 +614,7 @@ proptest! {
         k in exponent(),
     ) {
         let a = Array2::from_shape_vec((4, 4), v.into_iter().map(|(re, im)| Complex::new(re, im)).collect()).unwrap();
-        check_four_by_four(&a, k, Complex::norm, F64)?;
+        check_register_kernel(&a, k, Complex::norm, F64)?;
     }
 
     #[test]
@@ -560,7 +623,7 @@ proptest! {
         k in exponent(),
     ) {
         let a = Array2::from_shape_vec((4, 4), v.into_iter().map(|(re, im)| Complex::new(re as f32, im as f32)).collect()).unwrap();
-        check_four_by_four(&a, k, |z: Complex<f32>| f64::from(z.norm()), F32)?;
+        check_register_kernel(&a, k, |z: Complex<f32>| f64::from(z.norm()), F32)?;
     }
 }
 

@@ -57,6 +57,10 @@ pub(crate) trait CheckedElem: Ring + Eq + ViaI64 {
     /// `acc + x·y` and whether it overflowed the accumulator.
     fn acc_madd(acc: Self::Acc, x: Self::Acc, y: Self) -> (Self::Acc, bool);
     fn from_acc(acc: Self::Acc) -> Option<Self>;
+    /// `self as i32`: exact for `|self| < 2^31`.
+    fn to_i32_lossy(self) -> i32;
+    /// `v as Self`: exact when `v` fits `Self`.
+    fn from_i32_lossy(v: i32) -> Self;
 }
 
 /// Entries as `i64` for the `f64` kernel: 64-bit types reinterpret their
@@ -144,6 +148,10 @@ macro_rules! checked_narrow {
             }
             #[inline(always)]
             fn from_acc(acc: $acc) -> Option<Self> { <$t>::try_from(acc).ok() }
+            #[inline(always)]
+            fn to_i32_lossy(self) -> i32 { self as i32 }
+            #[inline(always)]
+            fn from_i32_lossy(v: i32) -> Self { v as $t }
         }
     )*};
 }
@@ -178,6 +186,10 @@ macro_rules! checked_wide {
             }
             #[inline(always)]
             fn from_acc(acc: $t) -> Option<Self> { Some(acc) }
+            #[inline(always)]
+            fn to_i32_lossy(self) -> i32 { self as i32 }
+            #[inline(always)]
+            fn from_i32_lossy(v: i32) -> Self { v as $t }
         }
     )*};
 }
@@ -323,6 +335,28 @@ pub(crate) fn power4_exact<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16
         let limit = T::MAX_MAG.min(u128::from(EXACT_LIMIT - 1));
         power_bound_fits(max_magnitude(m), 4, k, limit)
             && T::power4_via_i64(m, k, out, Bound::Proved)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (m, k, out);
+        false
+    }
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 matrix by the `i32` register
+/// kernel, when the quick power bound `3^(k−1)·max|A|^k ≤ 2^30` (see
+/// [`power_bound_fits`]; and within `T`) shows that every entry and partial
+/// sum of the schedule fits `i32`. `false` (nothing written) otherwise or
+/// without AVX2.
+#[inline(always)]
+pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use super::simd4::I32_BITS;
+        if !coarse_bound_within(m, 3, k, T::SAFE_BITS.min(I32_BITS)) {
+            return false;
+        }
+        super::simd3::power3_i32(m, k, out)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -15,11 +15,11 @@
 //! - **Speed.** `n ≤ 4` runs entirely on the stack with unrolled
 //!   fixed-size products and no workspace. On x86-64 CPUs with AVX2+FMA
 //!   (detected at run time through `pulp`'s safe dispatch — numkit itself
-//!   has no `unsafe`), a 4×4 power runs whole in vector registers in a
-//!   diagonal layout: `f32`, `f64` and their complex types directly (complex
-//!   as real and imaginary planes), and integers exactly in `i32` lanes or
-//!   in `f64` when one a-priori bound for the whole power
-//!   (`n^(k−1)·max|A|^k`) stays below 2^30 or 2^51. Other integer powers
+//!   has no `unsafe`), 3×3 and 4×4 powers run whole in vector registers in
+//!   a diagonal layout: `f32`, `f64` and their complex types directly
+//!   (complex as real and imaginary planes), and integers exactly in `i32`
+//!   lanes (or, for 4×4, in `f64`) when one a-priori bound for the whole
+//!   power (`n^(k−1)·max|A|^k`) stays below 2^30 (or 2^51). Other integer powers
 //!   for `n ≤ 4` use the same bound to run their products unchecked, with
 //!   per-product 128-bit checks only as the fallback. Larger products use
 //!   numkit's register-tiled kernel (6×8 accumulator tiles, AVX2+FMA at run
@@ -56,6 +56,8 @@ mod lu;
 mod modular;
 mod schedule;
 #[cfg(target_arch = "x86_64")]
+mod simd3;
+#[cfg(target_arch = "x86_64")]
 mod simd4;
 
 pub use schedule::product_count;
@@ -85,6 +87,14 @@ mod sealed {
         ) -> Result<[[Self; N]; N], Error>;
         /// Whether [`Kernel::power4_fast`] can ever succeed for the type.
         const HAS_POWER4: bool = false;
+        /// Whether [`Kernel::power3_fast`] can ever succeed for the type.
+        const HAS_POWER3: bool = false;
+        /// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 matrix, as
+        /// [`Kernel::power4_fast`].
+        #[inline(always)]
+        fn power3_fast(_m: &[Self; 9], _k: u64, _out: &mut [Self; 9]) -> bool {
+            false
+        }
         /// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 matrix by a
         /// whole-power SIMD kernel, if the type, the CPU and (for integers)
         /// the overflow bound allow it; `false` leaves the work to
@@ -165,7 +175,7 @@ fn float_gemm<T: LinalgScalar + Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
 }
 
 macro_rules! impl_float {
-    ($($t:ty => $has4:expr, $power4:path);*) => {$(
+    ($($t:ty => $has4:expr, $power4:path, $power3:path);*) => {$(
         impl sealed::Kernel for $t {
             fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error> {
                 float_gemm(n, a, b, c);
@@ -181,6 +191,11 @@ macro_rules! impl_float {
             fn power4_fast(m: &[Self; 16], k: u64, out: &mut [Self; 16]) -> bool {
                 $power4(m, k, out)
             }
+            const HAS_POWER3: bool = $has4;
+            #[inline(always)]
+            fn power3_fast(m: &[Self; 9], k: u64, out: &mut [Self; 9]) -> bool {
+                $power3(m, k, out)
+            }
         }
         impl PowerScalar for $t {}
         impl sealed::Invertible for $t {}
@@ -188,23 +203,26 @@ macro_rules! impl_float {
     )*};
 }
 impl_float!(
-    f32 => cfg!(target_arch = "x86_64"), power4_f32;
-    f64 => cfg!(target_arch = "x86_64"), power4_f64;
-    Complex<f32> => cfg!(target_arch = "x86_64"), power4_c32;
-    Complex<f64> => cfg!(target_arch = "x86_64"), power4_c64
+    f32 => cfg!(target_arch = "x86_64"), power4_f32, power3_f32;
+    f64 => cfg!(target_arch = "x86_64"), power4_f64, power3_f64;
+    Complex<f32> => cfg!(target_arch = "x86_64"), power4_c32, power3_c32;
+    Complex<f64> => cfg!(target_arch = "x86_64"), power4_c64, power3_c64
 );
 
-#[cfg(target_arch = "x86_64")]
-use simd4::{power4_c32, power4_c64, power4_f32, power4_f64};
 #[cfg(not(target_arch = "x86_64"))]
 use {
-    no_power4 as power4_c32, no_power4 as power4_c64, no_power4 as power4_f32,
-    no_power4 as power4_f64,
+    no_power as power4_c32, no_power as power4_c64, no_power as power4_f32, no_power as power4_f64,
+    no_power as power3_c32, no_power as power3_c64, no_power as power3_f32, no_power as power3_f64,
+};
+#[cfg(target_arch = "x86_64")]
+use {
+    simd3::{power3_c32, power3_c64, power3_f32, power3_f64},
+    simd4::{power4_c32, power4_c64, power4_f32, power4_f64},
 };
 
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn no_power4<T>(_m: &[T; 16], _k: u64, _out: &mut [T; 16]) -> bool {
+fn no_power<T, const L: usize>(_m: &[T; L], _k: u64, _out: &mut [T; L]) -> bool {
     false
 }
 
@@ -222,6 +240,11 @@ macro_rules! impl_int {
             #[inline(always)]
             fn power4_fast(m: &[Self; 16], k: u64, out: &mut [Self; 16]) -> bool {
                 int::power4_exact(m, k, out)
+            }
+            const HAS_POWER3: bool = cfg!(target_arch = "x86_64");
+            #[inline(always)]
+            fn power3_fast(m: &[Self; 9], k: u64, out: &mut [Self; 9]) -> bool {
+                int::power3_exact(m, k, out)
             }
         }
         impl PowerScalar for $t {}
@@ -439,17 +462,14 @@ fn small_power<A: PowerScalar, const N: usize>(
     out: &mut ArrayRef2<A>,
     ws: &mut PowerWorkspace<A>,
 ) -> Result<(), Error> {
-    if N == 4 && A::HAS_POWER4 {
-        let done = match out
-            .as_slice_mut()
-            .and_then(|o| <&mut [A; 16]>::try_from(o).ok())
-        {
-            Some(o) => power4_fast(a, k, o),
+    if has_register_kernel::<A, N>() {
+        let done = match out.as_slice_mut().filter(|o| o.len() == N * N) {
+            Some(o) => register_power(a, k, o),
             None => {
-                let mut tmp = [A::zero(); 16];
-                let done = power4_fast(a, k, &mut tmp);
+                let mut tmp = [[A::zero(); N]; N];
+                let done = register_power(a, k, tmp.as_flattened_mut());
                 if done {
-                    for (dst, &src) in out.iter_mut().zip(&tmp) {
+                    for (dst, &src) in out.iter_mut().zip(tmp.as_flattened()) {
                         *dst = src;
                     }
                 }
@@ -500,18 +520,42 @@ fn load_small<A: PowerScalar, const N: usize>(a: &ArrayRef2<A>) -> [[A; N]; N] {
     m
 }
 
-/// `n = 4` by [`sealed::Kernel::power4_fast`], reading `a` in place when it
-/// is contiguous row-major.
+/// Whether `A` has a whole-power register kernel for `N×N` matrices.
 #[inline(always)]
-fn power4_fast<A: PowerScalar>(a: &ArrayRef2<A>, k: u64, out: &mut [A; 16]) -> bool {
-    match a.as_slice().and_then(|s| <&[A; 16]>::try_from(s).ok()) {
-        Some(m) => A::power4_fast(m, k, out),
-        None => {
-            let m = load_small::<A, 4>(a);
-            let flat = <&[A; 16]>::try_from(m.as_flattened()).expect("4×4");
-            A::power4_fast(flat, k, out)
+fn has_register_kernel<A: PowerScalar, const N: usize>() -> bool {
+    (N == 4 && A::HAS_POWER4) || (N == 3 && A::HAS_POWER3)
+}
+
+/// `out ← A^k` (`out` row-major, `n²` long) by [`sealed::Kernel::power4_fast`]
+/// or [`sealed::Kernel::power3_fast`], reading `a` in place when it is
+/// contiguous row-major. (A fresh stack copy costs more than the copying:
+/// the kernels' vector loads cannot be forwarded from its scalar stores,
+/// which measured 10 ns at n = 3.) `false` when no kernel applies.
+#[inline(always)]
+fn register_power<A: PowerScalar>(a: &ArrayRef2<A>, k: u64, out: &mut [A]) -> bool {
+    match a.as_slice() {
+        Some(m) => register_kernel(m, k, out),
+        None => match a.nrows() {
+            4 => register_kernel(load_small::<A, 4>(a).as_flattened(), k, out),
+            3 => register_kernel(load_small::<A, 3>(a).as_flattened(), k, out),
+            _ => false,
+        },
+    }
+}
+
+#[inline(always)]
+fn register_kernel<A: PowerScalar>(m: &[A], k: u64, out: &mut [A]) -> bool {
+    if A::HAS_POWER4 {
+        if let (Ok(m), Ok(o)) = (<&[A; 16]>::try_from(m), <&mut [A; 16]>::try_from(&mut *out)) {
+            return A::power4_fast(m, k, o);
         }
     }
+    if A::HAS_POWER3 {
+        if let (Ok(m), Ok(o)) = (<&[A; 9]>::try_from(m), <&mut [A; 9]>::try_from(out)) {
+            return A::power3_fast(m, k, o);
+        }
+    }
+    false
 }
 
 /// Allocating `n ≤ 4` path: one allocation, for the result.
@@ -520,15 +564,13 @@ fn small_alloc<A: PowerScalar, const N: usize>(
     a: &ArrayRef2<A>,
     k: u64,
 ) -> Result<Array2<A>, Error> {
-    if N == 4 && A::HAS_POWER4 {
-        let mut rows = [[A::zero(); 4]; 4];
-        let flat = <&mut [A; 16]>::try_from(rows.as_flattened_mut()).expect("4×4");
-        if power4_fast(a, k, flat) {
+    if has_register_kernel::<A, N>() {
+        let mut rows = [[A::zero(); N]; N];
+        if register_power(a, k, rows.as_flattened_mut()) {
             return Ok(Array2::from(rows.to_vec()));
         }
     }
-    let mut count = 0;
-    let p = A::small_power::<N>(&load_small::<A, N>(a), k, &mut count)?;
+    let p = A::small_power::<N>(&load_small::<A, N>(a), k, &mut 0)?;
     // One allocation and a memcpy; ndarray's `From<Vec<[A; N]>>` reuses the
     // buffer without the shape validation of `from_shape_vec`.
     Ok(Array2::from(p.to_vec()))

@@ -52,7 +52,7 @@ pub(crate) const EXACT_LIMIT: u64 = 1 << 51;
 /// the instructions differ. (Trait methods, not closures: a closure would
 /// not inherit the AVX2 target features and its intrinsics would not
 /// inline.)
-trait Lanes4: Copy {
+pub(super) trait Lanes4: Copy {
     /// `[v, rot_1(v), rot_2(v), rot_3(v)]`.
     fn rotations(s: V3, v: Self) -> [Self; 4];
     /// Lane `j` of the result is lane `j` of `v[(j + 4 − shift) mod 4]`.
@@ -129,7 +129,7 @@ impl Lanes4 for __m128i {
 }
 
 /// Float lanes: the arithmetic of the real and complex products.
-trait FloatLanes: Lanes4 {
+pub(super) trait FloatLanes: Lanes4 {
     fn zero(s: V3) -> Self;
     fn mul(s: V3, a: Self, b: Self) -> Self;
     fn add(s: V3, a: Self, b: Self) -> Self;
@@ -239,7 +239,7 @@ fn diags_to_rows<L: Lanes4>(s: V3, diags: &[L; 4]) -> [L; 4] {
 
 /// A 4×4 matrix held in vector registers in the diagonal layout: what
 /// [`power_in_registers`] needs of each kernel's element layout.
-trait InRegisters: Copy {
+pub(super) trait InRegisters: Copy {
     /// The rotations of every diagonal, as the right-hand factor of
     /// products needs them.
     type Rotated;
@@ -266,7 +266,7 @@ impl<L: FloatLanes> InRegisters for [L; 4] {
 /// than iterating `schedule::steps`, which measured 4–5 ns slower per call
 /// at k = 10.
 #[inline(always)]
-fn power_in_registers<M: InRegisters>(s: V3, a: &M, k: u64) -> M {
+pub(super) fn power_in_registers<M: InRegisters>(s: V3, a: &M, k: u64) -> M {
     let a_rot = a.rotated(s);
     let mut cur = *a;
     let mut bit = 63 - k.leading_zeros();
@@ -321,8 +321,40 @@ fn f64_to_int(s: V3, row: __m256d) -> [i64; 4] {
     )
 }
 
-fn v3() -> Option<V3> {
+pub(super) fn v3() -> Option<V3> {
     super::gemm::v3()
+}
+
+/// Runs the kernel `op` builds in one AVX2+FMA dispatch; `false` (and
+/// nothing run) without AVX2+FMA.
+#[inline(always)]
+pub(super) fn dispatch<Op: pulp::WithSimd<Output = ()>>(op: impl FnOnce(V3) -> Op) -> bool {
+    match v3() {
+        Some(s) => {
+            pulp::Simd::vectorize(s, op(s));
+            true
+        }
+        None => false,
+    }
+}
+
+/// The real and imaginary parts of a complex array, as two planes.
+#[inline(always)]
+pub(super) fn split_planes<T: Pod, const L: usize>(m: &[Complex<T>; L]) -> [[T; L]; 2] {
+    let mut planes = [[T::zeroed(); L]; 2];
+    for (i, z) in m.iter().enumerate() {
+        planes[0][i] = z.re;
+        planes[1][i] = z.im;
+    }
+    planes
+}
+
+/// The inverse of [`split_planes`].
+#[inline(always)]
+pub(super) fn join_planes<T: Pod, const L: usize>(planes: &[[T; L]; 2], out: &mut [Complex<T>; L]) {
+    for (i, z) in out.iter_mut().enumerate() {
+        *z = Complex::new(planes[0][i], planes[1][i]);
+    }
 }
 
 /// A real 4×4 power in lanes `L` for elements `T`, run in one dispatch.
@@ -349,20 +381,13 @@ impl<T: Pod, L: FloatLanes + Pod> pulp::WithSimd for RealPower<'_, T, L> {
 /// (and `out` untouched) without AVX2+FMA.
 #[inline(always)]
 fn power4_real<T: Pod, L: FloatLanes + Pod>(m: &[T; 16], k: u64, out: &mut [T; 16]) -> bool {
-    match v3() {
-        Some(s) => {
-            let op = RealPower::<T, L> {
-                s,
-                m,
-                k,
-                out,
-                lanes: PhantomData,
-            };
-            pulp::Simd::vectorize(s, op);
-            true
-        }
-        None => false,
-    }
+    dispatch(|s| RealPower::<T, L> {
+        s,
+        m,
+        k,
+        out,
+        lanes: PhantomData,
+    })
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `f64` matrix in row-major order;
@@ -412,7 +437,7 @@ fn cmul<L: FloatLanes>(s: V3, x: &CDiags<L>, y: &[Rotations<L>; 2]) -> CDiags<L>
 /// `acc + x·y` lane-wise for complex vectors held as `[re, im]`. (Adding to
 /// a zero accumulator rounds exactly like a plain product.)
 #[inline(always)]
-fn cmadd<L: FloatLanes>(s: V3, x: [L; 2], y: [L; 2], acc: [L; 2]) -> [L; 2] {
+pub(super) fn cmadd<L: FloatLanes>(s: V3, x: [L; 2], y: [L; 2], acc: [L; 2]) -> [L; 2] {
     let re = L::fmadd(s, x[0], y[0], acc[0]);
     let im = L::fmadd(s, x[0], y[1], acc[1]);
     [L::fnmadd(s, x[1], y[1], re), L::fmadd(s, x[1], y[0], im)]
@@ -444,11 +469,7 @@ impl<T: Pod, L: FloatLanes + Pod> pulp::WithSimd for ComplexPower<'_, T, L> {
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
         let ComplexPower { s, m, k, out, .. } = self;
-        let mut planes = [[T::zeroed(); 16]; 2];
-        for (i, z) in m.iter().enumerate() {
-            planes[0][i] = z.re;
-            planes[1][i] = z.im;
-        }
+        let mut planes = split_planes(m);
         let mut a = [[L::zero(s); 4]; 2];
         for (diags, plane) in a.iter_mut().zip(&planes) {
             *diags = rows_to_diags(s, &load_rows(plane));
@@ -457,9 +478,7 @@ impl<T: Pod, L: FloatLanes + Pod> pulp::WithSimd for ComplexPower<'_, T, L> {
         for (plane, diags) in planes.iter_mut().zip(&p) {
             store_rows(plane, diags_to_rows(s, diags));
         }
-        for (i, z) in out.iter_mut().enumerate() {
-            *z = Complex::new(planes[0][i], planes[1][i]);
-        }
+        join_planes(&planes, out);
     }
 }
 
@@ -471,20 +490,13 @@ fn power4_complex<T: Pod, L: FloatLanes + Pod>(
     k: u64,
     out: &mut [Complex<T>; 16],
 ) -> bool {
-    match v3() {
-        Some(s) => {
-            let op = ComplexPower::<T, L> {
-                s,
-                m,
-                k,
-                out,
-                lanes: PhantomData,
-            };
-            pulp::Simd::vectorize(s, op);
-            true
-        }
-        None => false,
-    }
+    dispatch(|s| ComplexPower::<T, L> {
+        s,
+        m,
+        k,
+        out,
+        lanes: PhantomData,
+    })
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
@@ -579,7 +591,7 @@ fn quick_bound_bits(s: V3, rows: &[__m256i; 4], k: u64, signed: bool) -> u64 {
 
 /// Powers bounded by `2^I32_BITS` (every entry, product and partial sum of
 /// the schedule then fits `i32`) take the 32-bit integer kernel.
-const I32_BITS: u64 = 30;
+pub(super) const I32_BITS: u64 = 30;
 
 /// `i32` lanes of one 128-bit register per diagonal: rotations are in-lane
 /// `pshufd` (one cycle, where the `f64` layout needs a lane-crossing
