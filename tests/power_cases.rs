@@ -184,6 +184,23 @@ fn larger_sizes_float_paths() {
                 "n = {n}: {x} vs {y}"
             );
         }
+        // f32 runs the same strip kernel (for 32 ≤ n ≤ 128) in 8-lane
+        // registers; the reference is the f64 power of the same f32 entries.
+        let a32 = a.mapv(|v| v as f32);
+        let p32 = matrix_power(&a32, 5).unwrap();
+        let mut e32 = a32.mapv(f64::from);
+        let a32w = e32.clone();
+        for _ in 0..4 {
+            e32 = Array2::from_shape_fn((n, n), |(i, j)| {
+                (0..n).map(|l| e32[[i, l]] * a32w[[l, j]]).sum()
+            });
+        }
+        for (x, y) in p32.iter().zip(&e32) {
+            assert!(
+                (f64::from(*x) - y).abs() <= 10.0 * n as f64 * f64::from(f32::EPSILON) * y,
+                "f32, n = {n}: {x} vs {y}"
+            );
+        }
         let z = a.mapv(|v| Complex::new(v, -v));
         let pz = matrix_power(&z, 2).unwrap();
         for ((i, j), v) in pz.indexed_iter() {

@@ -183,11 +183,11 @@ fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: 
 /// inner loop, which then is loads, broadcasts and fused multiply-adds only.
 #[inline(always)]
 fn gemm_strips<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
-    let mut strip = vec![[T::ZERO; NR]; n];
+    let mut strip = vec![StripRow([T::ZERO; NR]); n];
     let full = n / NR * NR;
     for j in (0..full).step_by(NR) {
         for (dst, brow) in strip.iter_mut().zip(b.chunks_exact(n)) {
-            dst.copy_from_slice(&brow[j..j + NR]);
+            dst.0.copy_from_slice(&brow[j..j + NR]);
         }
         // Row blocks of at most 6 (twelve accumulators); the last ten or
         // fewer rows are split evenly (9 = 5 + 4, 8 = 4 + 4) rather than
@@ -221,6 +221,13 @@ fn gemm_strips<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: &mut [
     }
 }
 
+/// One row of a packed strip, on its own cache line (for `f64`): with the
+/// allocator's 16-byte alignment every other 32-byte load of the strip
+/// straddled two lines.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct StripRow<T>([T; NR]);
+
 /// `C[i..i+M, j..j+8] = A[i..i+M, :] · strip`, accumulated in registers.
 #[inline(always)]
 fn strip_tile<T: Ring, const FUSED: bool, const M: usize>(
@@ -228,13 +235,13 @@ fn strip_tile<T: Ring, const FUSED: bool, const M: usize>(
     i: usize,
     j: usize,
     a: &[T],
-    strip: &[[T; NR]],
+    strip: &[StripRow<T>],
     c: &mut [T],
 ) {
     let len = strip.len();
     let rows: [&[T]; M] = std::array::from_fn(|r| &a[(i + r) * n..][..len]);
     let mut acc = [[T::ZERO; NR]; M];
-    for (l, b8) in strip.iter().enumerate() {
+    for (l, StripRow(b8)) in strip.iter().enumerate() {
         for r in 0..M {
             let x = rows[r][l];
             for t in 0..NR {
