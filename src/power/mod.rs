@@ -532,9 +532,10 @@ fn has_register_kernel<A: PowerScalar, const N: usize>() -> bool {
 
 /// `out ← A^k` (`out` row-major, `n²` long) by [`sealed::Kernel::power4_fast`]
 /// or [`sealed::Kernel::power3_fast`], reading `a` in place when it is
-/// contiguous row-major. (A fresh stack copy costs more than the copying:
-/// the kernels' vector loads cannot be forwarded from its scalar stores,
-/// which measured 10 ns at n = 3.) `false` when no kernel applies.
+/// contiguous row-major. (A stack copy of `a` would cost more than its
+/// stores: the kernels' vector loads cannot be forwarded from those scalar
+/// stores and wait for them, which measured 10 ns at n = 3.) `false` when
+/// no kernel applies.
 #[inline(always)]
 fn register_power<A: PowerScalar>(a: &ArrayRef2<A>, k: u64, out: &mut [A]) -> bool {
     match a.as_slice() {
