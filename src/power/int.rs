@@ -28,7 +28,7 @@ pub(crate) enum Bound {
 
 /// Without the x86-64 kernel there is no `f64` path.
 #[cfg(not(target_arch = "x86_64"))]
-fn power4_int_exact(_m: &[i64; 16], _k: u64, _out: &mut [i64; 16], _bound: Bound) -> bool {
+fn power4_int_exact<T>(_m: &[T; 16], _k: u64, _out: &mut [T; 16], _bound: Bound) -> bool {
     false
 }
 
@@ -39,7 +39,7 @@ pub(crate) const OVERFLOW: Error = Error::Overflow {
 };
 
 /// What the checked path needs from a primitive integer type.
-pub(crate) trait CheckedElem: Ring + Eq + ViaI64 {
+pub(crate) trait CheckedElem: Ring + Eq {
     /// 128-bit accumulator (`i128` or `u128`).
     type Acc: Copy;
     const ACC_ZERO: Self::Acc;
@@ -57,72 +57,20 @@ pub(crate) trait CheckedElem: Ring + Eq + ViaI64 {
     /// `acc + x·y` and whether it overflowed the accumulator.
     fn acc_madd(acc: Self::Acc, x: Self::Acc, y: Self) -> (Self::Acc, bool);
     fn from_acc(acc: Self::Acc) -> Option<Self>;
+    /// The entry as the register kernels read it: its value as `i64`, or
+    /// for `u64`/`usize` its bits (see [`CheckedElem::UNSIGNED_BITS`]);
+    /// `None` for a 128-bit value outside `i64`.
+    fn to_i64_bits(self) -> Option<i64>;
+    /// Whether [`CheckedElem::to_i64_bits`] returns the bits of an unsigned
+    /// 64-bit value, which the quick bound must then read as unsigned.
+    const UNSIGNED_BITS: bool = Self::MAX_MAG == u64::MAX as u128;
+    /// `v as Self`: exact when `v` fits `Self`.
+    fn from_i64_lossy(v: i64) -> Self;
     /// `self as i32`: exact for `|self| < 2^31`.
     fn to_i32_lossy(self) -> i32;
     /// `v as Self`: exact when `v` fits `Self`.
     fn from_i32_lossy(v: i32) -> Self;
 }
-
-/// Entries as `i64` for the `f64` kernel: 64-bit types reinterpret their
-/// memory (`bytemuck`, no copy; `u64` bits are tested as unsigned), the
-/// others convert entry by entry (refusing any entry outside `i64`).
-macro_rules! via_i64 {
-    (i64, $m:ident, $k:ident, $out:ident, $bound:ident) => { via_i64!(@cast $m, $k, $out, $bound) };
-    (isize, $m:ident, $k:ident, $out:ident, $bound:ident) => { via_i64!(@cast $m, $k, $out, $bound) };
-    (u64, $m:ident, $k:ident, $out:ident, $bound:ident) => { via_i64!(@cast_unsigned $m, $k, $out, $bound) };
-    (usize, $m:ident, $k:ident, $out:ident, $bound:ident) => { via_i64!(@cast_unsigned $m, $k, $out, $bound) };
-    (@cast_unsigned $m:ident, $k:ident, $out:ident, $bound:ident) => {{
-        let bound = match $bound {
-            Bound::Quick { max_bits, .. } => Bound::Quick { signed: false, max_bits },
-            b => b,
-        };
-        via_i64!(@cast $m, $k, $out, bound)
-    }};
-    (@cast $m:ident, $k:ident, $out:ident, $bound:ident) => {
-        power4_int_exact(
-            pulp::bytemuck::cast_ref::<_, [i64; 16]>($m),
-            $k,
-            pulp::bytemuck::cast_mut::<_, [i64; 16]>($out),
-            $bound,
-        )
-    };
-    ($t:ty, $m:ident, $k:ident, $out:ident, $bound:ident) => {{
-        let mut wide = [0i64; 16];
-        for (w, &v) in wide.iter_mut().zip($m) {
-            match i64::try_from(v) {
-                Ok(v) => *w = v,
-                Err(_) => return false,
-            }
-        }
-        let mut p = [0i64; 16];
-        let done = power4_int_exact(&wide, $k, &mut p, $bound);
-        if done {
-            for (o, v) in $out.iter_mut().zip(p) {
-                *o = v as $t;
-            }
-        }
-        done
-    }};
-}
-
-/// How a primitive integer reaches the `f64` 4×4 kernel.
-pub(crate) trait ViaI64: Sized {
-    /// `out ← A^k` by the `f64` kernel on the entries as `i64` (see
-    /// [`via_i64`]); `false` (nothing written) when it does not apply.
-    fn power4_via_i64(m: &[Self; 16], k: u64, out: &mut [Self; 16], bound: Bound) -> bool;
-}
-
-macro_rules! impl_via_i64 {
-    ($($t:ident),*) => {$(
-        impl ViaI64 for $t {
-            #[inline(always)]
-            fn power4_via_i64(m: &[Self; 16], k: u64, out: &mut [Self; 16], bound: Bound) -> bool {
-                via_i64!($t, m, k, out, bound)
-            }
-        }
-    )*};
-}
-impl_via_i64!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 
 // Types of at most 64 bits: the product of two values always fits the
 // 128-bit accumulator, so only the sum needs a check.
@@ -148,6 +96,10 @@ macro_rules! checked_narrow {
             }
             #[inline(always)]
             fn from_acc(acc: $acc) -> Option<Self> { <$t>::try_from(acc).ok() }
+            #[inline(always)]
+            fn to_i64_bits(self) -> Option<i64> { Some(self as i64) }
+            #[inline(always)]
+            fn from_i64_lossy(v: i64) -> Self { v as $t }
             #[inline(always)]
             fn to_i32_lossy(self) -> i32 { self as i32 }
             #[inline(always)]
@@ -186,6 +138,10 @@ macro_rules! checked_wide {
             }
             #[inline(always)]
             fn from_acc(acc: $t) -> Option<Self> { Some(acc) }
+            #[inline(always)]
+            fn to_i64_bits(self) -> Option<i64> { i64::try_from(self).ok() }
+            #[inline(always)]
+            fn from_i64_lossy(v: i64) -> Self { v as $t }
             #[inline(always)]
             fn to_i32_lossy(self) -> i32 { self as i32 }
             #[inline(always)]
@@ -326,15 +282,15 @@ pub(crate) fn power4_exact<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16
         // The quick test runs inside the kernel, on the vector registers;
         // only when it fails is the exact bound computed.
         let quick = Bound::Quick {
-            signed: true,
+            signed: !T::UNSIGNED_BITS,
             max_bits: T::SAFE_BITS.min(u64::from((EXACT_LIMIT - 1).ilog2())),
         };
-        if T::power4_via_i64(m, k, out, quick) {
+        if power4_int_exact(m, k, out, quick) {
             return true;
         }
         let limit = T::MAX_MAG.min(u128::from(EXACT_LIMIT - 1));
         power_bound_fits(max_magnitude(m), 4, k, limit)
-            && T::power4_via_i64(m, k, out, Bound::Proved)
+            && power4_int_exact(m, k, out, Bound::Proved)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {

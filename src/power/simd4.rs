@@ -35,6 +35,7 @@ use pulp::bytemuck::Pod;
 use pulp::x86::V3;
 
 pub(crate) use super::int::Bound;
+use super::int::CheckedElem;
 
 /// `rots[t][s] = rot_s(D_t)`.
 type Rotations<L> = [[L; 4]; 4];
@@ -532,14 +533,34 @@ fn load<T: Pod, V: Pod>(src: &[T]) -> V {
 /// instructions instead of a scalar pass over the entries. When that bound
 /// is at most 2^30, every value fits `i32` and the `i32` kernel runs
 /// instead. `Bound::Proved` always takes the `f64` kernel.
-pub(crate) fn power4_int_exact(m: &[i64; 16], k: u64, out: &mut [i64; 16], bound: Bound) -> bool {
-    struct Op<'a>(V3, &'a [i64; 16], u64, &'a mut [i64; 16], Bound);
-    impl pulp::WithSimd for Op<'_> {
+///
+/// The entries are converted to `i64` inside the dispatch (see
+/// [`CheckedElem::to_i64_bits`]; an entry outside `i64` gives `false`): a
+/// converted copy made first would make the vector loads wait on its
+/// scalar stores.
+pub(crate) fn power4_int_exact<T: CheckedElem>(
+    m: &[T; 16],
+    k: u64,
+    out: &mut [T; 16],
+    bound: Bound,
+) -> bool {
+    struct Op<'a, T>(V3, &'a [T; 16], u64, &'a mut [T; 16], Bound);
+    impl<T: CheckedElem> pulp::WithSimd for Op<'_, T> {
         type Output = bool;
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _: S) -> bool {
             let Op(s, m, k, out, bound) = self;
-            let ints: [__m256i; 4] = load_rows(m);
+            let mut ints = [s.avx._mm256_setzero_si256(); 4];
+            for (row, src) in ints.iter_mut().zip(m.chunks_exact(4)) {
+                let mut lanes = [0i64; 4];
+                for (l, &v) in lanes.iter_mut().zip(src) {
+                    match v.to_i64_bits() {
+                        Some(v) => *l = v,
+                        None => return false,
+                    }
+                }
+                *row = pulp::cast(lanes);
+            }
             if let Bound::Quick { signed, max_bits } = bound {
                 let bits = quick_bound_bits(s, &ints, k, signed);
                 if bits > max_bits {
@@ -558,7 +579,10 @@ pub(crate) fn power4_int_exact(m: &[i64; 16], k: u64, out: &mut [i64; 16], bound
             ];
             let p = diags_to_rows(s, &power_in_registers(s, &rows_to_diags(s, &rows), k));
             for (dst, row) in out.chunks_exact_mut(4).zip(p) {
-                dst.copy_from_slice(&pulp::cast::<_, [i64; 4]>(f64_to_int(s, row)));
+                let row: [i64; 4] = f64_to_int(s, row);
+                for (d, v) in dst.iter_mut().zip(row) {
+                    *d = T::from_i64_lossy(v);
+                }
             }
             true
         }
@@ -627,7 +651,7 @@ fn mul32(s: V3, x: &Diags32, y: &[[__m128i; 4]; 4]) -> Diags32 {
 
 /// `out ← A^k` in `i32` lanes, the layout changes as in the `f64` kernel.
 #[inline(always)]
-fn power4_i32(s: V3, rows64: &[__m256i; 4], k: u64, out: &mut [i64; 16]) {
+fn power4_i32<T: CheckedElem>(s: V3, rows64: &[__m256i; 4], k: u64, out: &mut [T; 16]) {
     // The low halves of the four i64 lanes (exact: every entry fits i32).
     let low = s.avx._mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
     let mut rows = [s.avx._mm256_castsi256_si128(rows64[0]); 4];
@@ -638,8 +662,10 @@ fn power4_i32(s: V3, rows64: &[__m256i; 4], k: u64, out: &mut [i64; 16]) {
     }
     let p = diags_to_rows(s, &power_in_registers(s, &rows_to_diags(s, &rows), k));
     for (dst, row) in out.chunks_exact_mut(4).zip(p) {
-        let row = s.avx2._mm256_cvtepi32_epi64(row);
-        dst.copy_from_slice(&pulp::cast::<_, [i64; 4]>(row));
+        let row: [i64; 4] = pulp::cast(s.avx2._mm256_cvtepi32_epi64(row));
+        for (d, v) in dst.iter_mut().zip(row) {
+            *d = T::from_i64_lossy(v);
+        }
     }
 }
 
