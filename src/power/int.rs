@@ -66,10 +66,6 @@ pub(crate) trait CheckedElem: Ring + Eq {
     const UNSIGNED_BITS: bool = Self::MAX_MAG == u64::MAX as u128;
     /// `v as Self`: exact when `v` fits `Self`.
     fn from_i64_lossy(v: i64) -> Self;
-    /// `self as i32`: exact for `|self| < 2^31`.
-    fn to_i32_lossy(self) -> i32;
-    /// `v as Self`: exact when `v` fits `Self`.
-    fn from_i32_lossy(v: i32) -> Self;
 }
 
 // Types of at most 64 bits: the product of two values always fits the
@@ -100,10 +96,6 @@ macro_rules! checked_narrow {
             fn to_i64_bits(self) -> Option<i64> { Some(self as i64) }
             #[inline(always)]
             fn from_i64_lossy(v: i64) -> Self { v as $t }
-            #[inline(always)]
-            fn to_i32_lossy(self) -> i32 { self as i32 }
-            #[inline(always)]
-            fn from_i32_lossy(v: i32) -> Self { v as $t }
         }
     )*};
 }
@@ -142,10 +134,6 @@ macro_rules! checked_wide {
             fn to_i64_bits(self) -> Option<i64> { i64::try_from(self).ok() }
             #[inline(always)]
             fn from_i64_lossy(v: i64) -> Self { v as $t }
-            #[inline(always)]
-            fn to_i32_lossy(self) -> i32 { self as i32 }
-            #[inline(always)]
-            fn from_i32_lossy(v: i32) -> Self { v as $t }
         }
     )*};
 }

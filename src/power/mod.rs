@@ -468,10 +468,10 @@ fn small_power<A: PowerScalar, const N: usize>(
 ) -> Result<(), Error> {
     if has_register_kernel::<A, N>() {
         let done = match out.as_slice_mut().filter(|o| o.len() == N * N) {
-            Some(o) => register_power(a, k, o),
+            Some(o) => register_power::<A, N>(a, k, o),
             None => {
                 let mut tmp = [[A::zero(); N]; N];
-                let done = register_power(a, k, tmp.as_flattened_mut());
+                let done = register_power::<A, N>(a, k, tmp.as_flattened_mut());
                 if done {
                     for (dst, &src) in out.iter_mut().zip(tmp.as_flattened()) {
                         *dst = src;
@@ -537,14 +537,10 @@ fn has_register_kernel<A: PowerScalar, const N: usize>() -> bool {
 /// stores and wait for them, which measured 10 ns at n = 3.) `false` when
 /// no kernel applies.
 #[inline(always)]
-fn register_power<A: PowerScalar>(a: &ArrayRef2<A>, k: u64, out: &mut [A]) -> bool {
+fn register_power<A: PowerScalar, const N: usize>(a: &ArrayRef2<A>, k: u64, out: &mut [A]) -> bool {
     match a.as_slice() {
         Some(m) => register_kernel(m, k, out),
-        None => match a.nrows() {
-            4 => register_kernel(load_small::<A, 4>(a).as_flattened(), k, out),
-            3 => register_kernel(load_small::<A, 3>(a).as_flattened(), k, out),
-            _ => false,
-        },
+        None => register_kernel(load_small::<A, N>(a).as_flattened(), k, out),
     }
 }
 
@@ -571,7 +567,7 @@ fn small_alloc<A: PowerScalar, const N: usize>(
 ) -> Result<Array2<A>, Error> {
     if has_register_kernel::<A, N>() {
         let mut rows = [[A::zero(); N]; N];
-        if register_power(a, k, rows.as_flattened_mut()) {
+        if register_power::<A, N>(a, k, rows.as_flattened_mut()) {
             return Ok(Array2::from(rows.to_vec()));
         }
     }

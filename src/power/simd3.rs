@@ -228,6 +228,7 @@ where
         out,
         lanes: PhantomData,
     })
+    .is_some()
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `f32` matrix in row-major order.
@@ -277,6 +278,7 @@ fn power3_complex<T: Pod, L: FloatLanes3 + Pod>(
         out,
         lanes: PhantomData,
     })
+    .is_some()
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `Complex<f32>` matrix in row-major order.
@@ -297,27 +299,30 @@ pub(crate) fn power3_c64(m: &[Complex<f64>; 9], k: u64, out: &mut [Complex<f64>;
 pub(crate) fn power3_i32<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool {
     struct Op<'a, T>(V3, &'a [T; 9], u64, &'a mut [T; 9]);
     impl<T: CheckedElem> pulp::WithSimd for Op<'_, T> {
-        type Output = ();
+        type Output = bool;
         #[inline(always)]
-        fn with_simd<S: pulp::Simd>(self, _: S) {
+        fn with_simd<S: pulp::Simd>(self, _: S) -> bool {
             let Op(s, m, k, out) = self;
-            let a: [__m128i; 3] = std::array::from_fn(|d| {
-                let lanes = [
-                    m[d].to_i32_lossy(),
-                    m[3 + (1 + d) % 3].to_i32_lossy(),
-                    m[6 + (2 + d) % 3].to_i32_lossy(),
-                    0,
-                ];
-                pulp::cast(lanes)
-            });
+            let mut a = [s.sse2._mm_setzero_si128(); 3];
+            for (d, diag) in a.iter_mut().enumerate() {
+                let mut lanes = [0i32; 4];
+                for (i, lane) in lanes[..3].iter_mut().enumerate() {
+                    match m[3 * i + (i + d) % 3].to_i64_bits() {
+                        Some(v) => *lane = v as i32,
+                        None => return false,
+                    }
+                }
+                *diag = pulp::cast(lanes);
+            }
             let mut p = [0i32; 9];
             from_diags(power_in_registers(s, &a, k), &mut p);
             for (o, v) in out.iter_mut().zip(p) {
-                *o = T::from_i32_lossy(v);
+                *o = T::from_i64_lossy(i64::from(v));
             }
+            true
         }
     }
-    dispatch(|s| Op(s, m, k, out))
+    dispatch(|s| Op(s, m, k, out)).unwrap_or(false)
 }
 
 #[cfg(test)]

@@ -326,17 +326,12 @@ pub(super) fn v3() -> Option<V3> {
     super::gemm::v3()
 }
 
-/// Runs the kernel `op` builds in one AVX2+FMA dispatch; `false` (and
+/// Runs the kernel `op` builds in one AVX2+FMA dispatch; `None` (and
 /// nothing run) without AVX2+FMA.
 #[inline(always)]
-pub(super) fn dispatch<Op: pulp::WithSimd<Output = ()>>(op: impl FnOnce(V3) -> Op) -> bool {
-    match v3() {
-        Some(s) => {
-            pulp::Simd::vectorize(s, op(s));
-            true
-        }
-        None => false,
-    }
+pub(super) fn dispatch<Op: pulp::WithSimd>(op: impl FnOnce(V3) -> Op) -> Option<Op::Output> {
+    let s = v3()?;
+    Some(pulp::Simd::vectorize(s, op(s)))
 }
 
 /// The real and imaginary parts of a complex array, as two planes.
@@ -389,6 +384,7 @@ fn power4_real<T: Pod, L: FloatLanes + Pod>(m: &[T; 16], k: u64, out: &mut [T; 1
         out,
         lanes: PhantomData,
     })
+    .is_some()
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `f64` matrix in row-major order;
@@ -498,6 +494,7 @@ fn power4_complex<T: Pod, L: FloatLanes + Pod>(
         out,
         lanes: PhantomData,
     })
+    .is_some()
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
@@ -520,9 +517,9 @@ fn load<T: Pod, V: Pod>(src: &[T]) -> V {
     pulp::cast(row)
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a 4×4 integer matrix (entries as `i64`,
-/// row-major), computed in `i32` lanes or in `f64`; `false` (nothing
-/// written) without AVX2+FMA or when the quick bound test fails.
+/// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 integer matrix, computed in
+/// `i32` lanes or in `f64`; `false` (nothing written) without AVX2+FMA,
+/// when an entry is outside `i64`, or when the quick bound test fails.
 ///
 /// Exact only when every entry of every power the schedule forms, and every
 /// partial sum, is below [`EXACT_LIMIT`] in magnitude: then every product
@@ -587,10 +584,7 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
             true
         }
     }
-    match v3() {
-        Some(s) => pulp::Simd::vectorize(s, Op(s, m, k, out, bound)),
-        None => false,
-    }
+    dispatch(|s| Op(s, m, k, out, bound)).unwrap_or(false)
 }
 
 /// The quick test of [`power4_int_exact`]: `x ^ (x < 0 ? −1 : 0)` is `|x|`
