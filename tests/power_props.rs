@@ -267,28 +267,32 @@ proptest! {
     }
 }
 
-/// 4×4 integer powers near the limits of the register kernels (x86-64 with
-/// AVX2): 2^31 for the `i32`-lane kernel, 2^51 for the `f64` one. `k` and the
-/// largest entry `m` are chosen so that the power bound `4^(k−1)·m^k` lands
-/// within a factor of 4 of the limit, on both sides, so that each kernel
-/// and the path after it (and the switch between them) are exercised. Checked bit-exact against big integers,
-/// for `i64`, `u64` (where entries of 2^63 and more must not be read as
-/// negative) and `isize`, through `matrix_power` and through `_into` with a
+/// 3×3 and 4×4 integer powers near the limits of the register kernels
+/// (x86-64 with AVX2): 2^31 for the `i32`-lane kernels (both sizes), 2^51 for
+/// the 4×4 `f64` one. `k` and the largest entry `m` are chosen so that the
+/// power bound `n^(k−1)·m^k` lands within a factor of 4 of the limit, on both
+/// sides, so that each kernel and the path after it (and the switch between
+/// them) are exercised. Checked bit-exact against big integers, for `i64`,
+/// `isize`, `i32` and `u64` (where entries of 2^63 and more must not be read
+/// as negative), through `matrix_power` and through `_into` with a
 /// transposed input and output.
-fn near_exact_limit() -> impl Strategy<Value = (Array2<i64>, u64)> {
+fn near_kernel_limit() -> impl Strategy<Value = (Array2<i64>, u64)> {
     (
-        prop_oneof![Just(31.0), Just(51.0)],
+        prop_oneof![
+            (Just(4usize), prop_oneof![Just(31.0), Just(51.0)]),
+            (Just(3usize), Just(31.0)),
+        ],
         1u64..=12,
         -2.0f64..2.0,
         any::<bool>(),
     )
-        .prop_flat_map(|(limit, k, shift, neg)| {
-            // Solve 4^(k−1)·m^k = 2^(limit + shift) for m.
-            let log2_m = (limit + shift - 2.0 * (k as f64 - 1.0)) / k as f64;
+        .prop_flat_map(|((n, limit), k, shift, neg)| {
+            // Solve n^(k−1)·m^k = 2^(limit + shift) for m.
+            let log2_m = (limit + shift - (n as f64).log2() * (k as f64 - 1.0)) / k as f64;
             let m = 2f64.powf(log2_m).round().max(1.0) as i64;
             let entry = -m..=m;
             (
-                square_exact(4, entry),
+                square_exact(n, entry),
                 Just(k),
                 Just(if neg { -m } else { m }),
             )
@@ -297,24 +301,6 @@ fn near_exact_limit() -> impl Strategy<Value = (Array2<i64>, u64)> {
                     (a, k)
                 })
         })
-}
-
-/// The same for 3×3 integer powers and the `i32`-lane 3×3 kernel: the power
-/// bound `3^(k−1)·m^k` lands within a factor of 4 of 2^31, on both sides.
-fn near_i32_limit_3x3() -> impl Strategy<Value = (Array2<i64>, u64)> {
-    (1u64..=12, -2.0f64..2.0, any::<bool>()).prop_flat_map(|(k, shift, neg)| {
-        let log2_m = (31.0 + shift - 3f64.log2() * (k as f64 - 1.0)) / k as f64;
-        let m = 2f64.powf(log2_m).round().max(1.0) as i64;
-        (
-            square_exact(3, -m..=m),
-            Just(k),
-            Just(if neg { -m } else { m }),
-        )
-            .prop_map(|(mut a, k, corner)| {
-                a[[2, 0]] = corner;
-                (a, k)
-            })
-    })
 }
 
 fn square_exact(
@@ -326,28 +312,17 @@ fn square_exact(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
-    fn exact_near_i32_kernel_limit_3x3((a, k) in near_i32_limit_3x3()) {
+    fn exact_near_kernel_limits((a, k) in near_kernel_limit()) {
         check_int_contract(&a, k)?;
+        check_int_contract(&a.mapv(|v| v as isize), k)?;
         check_int_contract(&a.mapv(|v| v as i32), k)?;
         check_int_contract(&a.mapv(|v| v.unsigned_abs()), k)?;
         if let Ok(want) = matrix_power(&a, k) {
-            let mut out = Array2::zeros((3, 3));
-            let mut ws = numkit::power::PowerWorkspace::new();
-            numkit::matrix_power_into(&a.t(), k, &mut out.view_mut().reversed_axes(), &mut ws).unwrap();
-            prop_assert_eq!(out, want);
-        }
-    }
-
-    #[test]
-    fn exact_near_f64_kernel_limit((a, k) in near_exact_limit()) {
-        check_int_contract(&a, k)?;
-        check_int_contract(&a.mapv(|v| v as isize), k)?;
-        check_int_contract(&a.mapv(|v| v.unsigned_abs()), k)?;
-        if let Ok(want) = matrix_power(&a, k) {
-            let mut out = Array2::zeros((4, 4));
+            let n = a.nrows();
+            let mut out = Array2::zeros((n, n));
             let mut ws = numkit::power::PowerWorkspace::new();
             numkit::matrix_power_into(&a.t(), k, &mut out.view_mut().reversed_axes(), &mut ws).unwrap();
             // (Aᵀ)^k = (A^k)ᵀ, written through a transposed view: out = A^k.
@@ -563,67 +538,27 @@ where
     Ok(())
 }
 
+/// A 3×3 or 4×4 matrix, the sizes with register kernels, with complex entries
+/// scaled as in [`float_matrix`]; the real tests take the real parts.
+fn kernel_matrix() -> impl Strategy<Value = Array2<Complex<f64>>> {
+    (3usize..=4).prop_flat_map(|n| {
+        proptest::collection::vec((float_entry(n), float_entry(n)), n * n).prop_map(move |v| {
+            let z = v.into_iter().map(|(re, im)| Complex::new(re, im)).collect();
+            Array2::from_shape_vec((n, n), z).expect("n×n")
+        })
+    })
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(96))]
+    #![proptest_config(ProptestConfig::with_cases(192))]
 
     #[test]
-    fn three_by_three_f64(v in proptest::collection::vec(float_entry(3), 9), k in exponent()) {
-        let a = Array2::from_shape_vec((3, 3), v).unwrap();
-        check_register_kernel(&a, k, f64::abs, F64)?;
-    }
-
-    #[test]
-    fn three_by_three_f32(v in proptest::collection::vec(float_entry(3), 9), k in exponent()) {
-        let a = Array2::from_shape_vec((3, 3), v).unwrap().mapv(|x| x as f32);
-        check_register_kernel(&a, k, |x: f32| f64::from(x.abs()), F32)?;
-    }
-
-    #[test]
-    fn three_by_three_c64(
-        v in proptest::collection::vec((float_entry(3), float_entry(3)), 9),
-        k in exponent(),
-    ) {
-        let a = Array2::from_shape_vec((3, 3), v.into_iter().map(|(re, im)| Complex::new(re, im)).collect()).unwrap();
-        check_register_kernel(&a, k, Complex::norm, F64)?;
-    }
-
-    #[test]
-    fn three_by_three_c32(
-        v in proptest::collection::vec((float_entry(3), float_entry(3)), 9),
-        k in exponent(),
-    ) {
-        let a = Array2::from_shape_vec((3, 3), v.into_iter().map(|(re, im)| Complex::new(re as f32, im as f32)).collect()).unwrap();
-        check_register_kernel(&a, k, |z: Complex<f32>| f64::from(z.norm()), F32)?;
-    }
-
-    #[test]
-    fn four_by_four_f64(v in proptest::collection::vec(float_entry(4), 16), k in exponent()) {
-        let a = Array2::from_shape_vec((4, 4), v).unwrap();
-        check_register_kernel(&a, k, f64::abs, F64)?;
-    }
-
-    #[test]
-    fn four_by_four_f32(v in proptest::collection::vec(float_entry(4), 16), k in exponent()) {
-        let a = Array2::from_shape_vec((4, 4), v).unwrap().mapv(|x| x as f32);
-        check_register_kernel(&a, k, |x: f32| f64::from(x.abs()), F32)?;
-    }
-
-    #[test]
-    fn four_by_four_c64(
-        v in proptest::collection::vec((float_entry(4), float_entry(4)), 16),
-        k in exponent(),
-    ) {
-        let a = Array2::from_shape_vec((4, 4), v.into_iter().map(|(re, im)| Complex::new(re, im)).collect()).unwrap();
-        check_register_kernel(&a, k, Complex::norm, F64)?;
-    }
-
-    #[test]
-    fn four_by_four_c32(
-        v in proptest::collection::vec((float_entry(4), float_entry(4)), 16),
-        k in exponent(),
-    ) {
-        let a = Array2::from_shape_vec((4, 4), v.into_iter().map(|(re, im)| Complex::new(re as f32, im as f32)).collect()).unwrap();
-        check_register_kernel(&a, k, |z: Complex<f32>| f64::from(z.norm()), F32)?;
+    fn register_kernels_every_float_type(z in kernel_matrix(), k in exponent()) {
+        check_register_kernel(&z.mapv(|z| z.re), k, f64::abs, F64)?;
+        check_register_kernel(&z.mapv(|z| z.re as f32), k, |x: f32| f64::from(x.abs()), F32)?;
+        check_register_kernel(&z, k, Complex::norm, F64)?;
+        let z32 = z.mapv(|z| Complex::new(z.re as f32, z.im as f32));
+        check_register_kernel(&z32, k, |z: Complex<f32>| f64::from(z.norm()), F32)?;
     }
 }
 
