@@ -16,15 +16,14 @@
 
 use std::arch::x86_64::{__m128, __m128i, __m256d};
 
-use std::marker::PhantomData;
-
 use num_complex::Complex;
 use pulp::bytemuck::Pod;
 use pulp::x86::V3;
 
 use super::int::CheckedElem;
 use super::simd4::{
-    cmadd, dispatch, join_planes, power_in_registers, split_planes, FloatLanes, InRegisters,
+    cmadd, dispatch, power_complex, power_in_registers, power_real, DiagLayout, FloatLanes,
+    InRegisters,
 };
 
 /// A vector whose first three lanes hold one diagonal of a 3×3 matrix.
@@ -191,104 +190,36 @@ fn from_diags<T: Pod, L: Pod>(diags: [L; 3], out: &mut [T; 9]) {
     }
 }
 
-/// `out ← A^k` for a row-major 3×3 matrix in lanes `L`, in one dispatch
-/// (the layout changes run inside it too, on AVX2 registers).
-struct Real3<'a, T, L> {
-    s: V3,
-    m: &'a [T; 9],
-    k: u64,
-    out: &'a mut [T; 9],
-    lanes: PhantomData<L>,
-}
-
-impl<T: Pod, L: Pod> pulp::WithSimd for Real3<'_, T, L>
-where
-    [L; 3]: InRegisters,
-{
-    type Output = ();
+/// The 3×3 layout for the shared real and complex kernels of `simd4`.
+impl<T: Pod, L: Pod> DiagLayout<T, 9> for [L; 3] {
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _: S) {
-        let Real3 { s, m, k, out, .. } = self;
-        let p = power_in_registers(s, &to_diags::<T, L>(m), k);
-        from_diags(p, out);
+    fn load(_: V3, m: &[T; 9]) -> Self {
+        to_diags(m)
     }
-}
-
-/// `out ← A^k` (`k ≥ 1`) for a real row-major 3×3 matrix in lanes `L`;
-/// `false` (and `out` untouched) without AVX2+FMA.
-#[inline(always)]
-fn power3_real<T: Pod, L: Pod>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool
-where
-    [L; 3]: InRegisters,
-{
-    dispatch(|s| Real3::<T, L> {
-        s,
-        m,
-        k,
-        out,
-        lanes: PhantomData,
-    })
-    .is_some()
+    #[inline(always)]
+    fn store(self, _: V3, out: &mut [T; 9]) {
+        from_diags(self, out);
+    }
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `f32` matrix in row-major order.
 pub(crate) fn power3_f32(m: &[f32; 9], k: u64, out: &mut [f32; 9]) -> bool {
-    power3_real::<f32, __m128>(m, k, out)
+    power_real::<f32, [__m128; 3], 9>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `f64` matrix in row-major order.
 pub(crate) fn power3_f64(m: &[f64; 9], k: u64, out: &mut [f64; 9]) -> bool {
-    power3_real::<f64, __m256d>(m, k, out)
-}
-
-/// `out ← A^k` for a complex row-major 3×3 matrix as real and imaginary
-/// planes in lanes `L`, in one dispatch.
-struct Complex3<'a, T, L> {
-    s: V3,
-    m: &'a [Complex<T>; 9],
-    k: u64,
-    out: &'a mut [Complex<T>; 9],
-    lanes: PhantomData<L>,
-}
-
-impl<T: Pod, L: FloatLanes3 + Pod> pulp::WithSimd for Complex3<'_, T, L> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _: S) {
-        let Complex3 { s, m, k, out, .. } = self;
-        let mut planes = split_planes(m);
-        let a: [[L; 3]; 2] = [to_diags(&planes[0]), to_diags(&planes[1])];
-        let [pr, pi] = power_in_registers(s, &a, k);
-        from_diags(pr, &mut planes[0]);
-        from_diags(pi, &mut planes[1]);
-        join_planes(&planes, out);
-    }
-}
-
-#[inline(always)]
-fn power3_complex<T: Pod, L: FloatLanes3 + Pod>(
-    m: &[Complex<T>; 9],
-    k: u64,
-    out: &mut [Complex<T>; 9],
-) -> bool {
-    dispatch(|s| Complex3::<T, L> {
-        s,
-        m,
-        k,
-        out,
-        lanes: PhantomData,
-    })
-    .is_some()
+    power_real::<f64, [__m256d; 3], 9>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `Complex<f32>` matrix in row-major order.
 pub(crate) fn power3_c32(m: &[Complex<f32>; 9], k: u64, out: &mut [Complex<f32>; 9]) -> bool {
-    power3_complex::<f32, __m128>(m, k, out)
+    power_complex::<f32, [__m128; 3], 9>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `Complex<f64>` matrix in row-major order.
 pub(crate) fn power3_c64(m: &[Complex<f64>; 9], k: u64, out: &mut [Complex<f64>; 9]) -> bool {
-    power3_complex::<f64, __m256d>(m, k, out)
+    power_complex::<f64, [__m256d; 3], 9>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 integer matrix in `i32`

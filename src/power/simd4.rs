@@ -336,7 +336,7 @@ pub(super) fn dispatch<Op: pulp::WithSimd>(op: impl FnOnce(V3) -> Op) -> Option<
 
 /// The real and imaginary parts of a complex array, as two planes.
 #[inline(always)]
-pub(super) fn split_planes<T: Pod, const L: usize>(m: &[Complex<T>; L]) -> [[T; L]; 2] {
+fn split_planes<T: Pod, const L: usize>(m: &[Complex<T>; L]) -> [[T; L]; 2] {
     let mut planes = [[T::zeroed(); L]; 2];
     for (i, z) in m.iter().enumerate() {
         planes[0][i] = z.re;
@@ -347,42 +347,64 @@ pub(super) fn split_planes<T: Pod, const L: usize>(m: &[Complex<T>; L]) -> [[T; 
 
 /// The inverse of [`split_planes`].
 #[inline(always)]
-pub(super) fn join_planes<T: Pod, const L: usize>(planes: &[[T; L]; 2], out: &mut [Complex<T>; L]) {
+fn join_planes<T: Pod, const L: usize>(planes: &[[T; L]; 2], out: &mut [Complex<T>; L]) {
     for (i, z) in out.iter_mut().enumerate() {
         *z = Complex::new(planes[0][i], planes[1][i]);
     }
 }
 
-/// A real 4×4 power in lanes `L` for elements `T`, run in one dispatch.
-struct RealPower<'a, T, L> {
-    s: V3,
-    m: &'a [T; 16],
-    k: u64,
-    out: &'a mut [T; 16],
-    lanes: PhantomData<L>,
+/// How a row-major matrix of `LEN` elements `T` enters and leaves the
+/// diagonal layout held in `Self` (`[L; 4]` here, `[L; 3]` in `simd3`).
+pub(super) trait DiagLayout<T, const LEN: usize>: Sized {
+    fn load(s: V3, m: &[T; LEN]) -> Self;
+    fn store(self, s: V3, out: &mut [T; LEN]);
 }
 
-impl<T: Pod, L: FloatLanes + Pod> pulp::WithSimd for RealPower<'_, T, L> {
+impl<T: Pod, L: Lanes4 + Pod> DiagLayout<T, 16> for [L; 4] {
+    #[inline(always)]
+    fn load(s: V3, m: &[T; 16]) -> Self {
+        rows_to_diags(s, &load_rows(m))
+    }
+    #[inline(always)]
+    fn store(self, s: V3, out: &mut [T; 16]) {
+        store_rows(out, diags_to_rows(s, &self));
+    }
+}
+
+/// A real power in the diagonal layout `D`, run in one dispatch.
+struct RealPower<'a, T, D, const LEN: usize> {
+    s: V3,
+    m: &'a [T; LEN],
+    k: u64,
+    out: &'a mut [T; LEN],
+    layout: PhantomData<D>,
+}
+
+impl<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usize> pulp::WithSimd
+    for RealPower<'_, T, D, LEN>
+{
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
         let RealPower { s, m, k, out, .. } = self;
-        let rows: [L; 4] = load_rows(m);
-        let p = diags_to_rows(s, &power_in_registers(s, &rows_to_diags(s, &rows), k));
-        store_rows(out, p);
+        power_in_registers(s, &D::load(s, m), k).store(s, out);
     }
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a real 4×4 matrix in row-major order; `false`
-/// (and `out` untouched) without AVX2+FMA.
+/// `out ← A^k` (`k ≥ 1`) for a real row-major matrix in the diagonal layout
+/// `D`; `false` (and `out` untouched) without AVX2+FMA.
 #[inline(always)]
-fn power4_real<T: Pod, L: FloatLanes + Pod>(m: &[T; 16], k: u64, out: &mut [T; 16]) -> bool {
-    dispatch(|s| RealPower::<T, L> {
+pub(super) fn power_real<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usize>(
+    m: &[T; LEN],
+    k: u64,
+    out: &mut [T; LEN],
+) -> bool {
+    dispatch(|s| RealPower::<T, D, LEN> {
         s,
         m,
         k,
         out,
-        lanes: PhantomData,
+        layout: PhantomData,
     })
     .is_some()
 }
@@ -390,13 +412,13 @@ fn power4_real<T: Pod, L: FloatLanes + Pod>(m: &[T; 16], k: u64, out: &mut [T; 1
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `f64` matrix in row-major order;
 /// `false` (and `out` untouched) without AVX2+FMA.
 pub(crate) fn power4_f64(m: &[f64; 16], k: u64, out: &mut [f64; 16]) -> bool {
-    power4_real::<f64, __m256d>(m, k, out)
+    power_real::<f64, [__m256d; 4], 16>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `f32` matrix in row-major order, in
 /// 128-bit registers; `false` (and `out` untouched) without AVX2+FMA.
 pub(crate) fn power4_f32(m: &[f32; 16], k: u64, out: &mut [f32; 16]) -> bool {
-    power4_real::<f32, __m128>(m, k, out)
+    power_real::<f32, [__m128; 4], 16>(m, k, out)
 }
 
 /// A complex matrix as its real and imaginary parts, each in the diagonal
@@ -452,47 +474,50 @@ impl<L: FloatLanes> InRegisters for CDiags<L> {
     }
 }
 
-/// A complex 4×4 power with parts `T` in lanes `L`, run in one dispatch.
-struct ComplexPower<'a, T, L> {
+/// A complex power as real and imaginary planes, each in the diagonal
+/// layout `D`, run in one dispatch.
+struct ComplexPower<'a, T, D, const LEN: usize> {
     s: V3,
-    m: &'a [Complex<T>; 16],
+    m: &'a [Complex<T>; LEN],
     k: u64,
-    out: &'a mut [Complex<T>; 16],
-    lanes: PhantomData<L>,
+    out: &'a mut [Complex<T>; LEN],
+    layout: PhantomData<D>,
 }
 
-impl<T: Pod, L: FloatLanes + Pod> pulp::WithSimd for ComplexPower<'_, T, L> {
+impl<T: Pod, D: DiagLayout<T, LEN>, const LEN: usize> pulp::WithSimd for ComplexPower<'_, T, D, LEN>
+where
+    [D; 2]: InRegisters,
+{
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
         let ComplexPower { s, m, k, out, .. } = self;
         let mut planes = split_planes(m);
-        let mut a = [[L::zero(s); 4]; 2];
-        for (diags, plane) in a.iter_mut().zip(&planes) {
-            *diags = rows_to_diags(s, &load_rows(plane));
-        }
-        let p = power_in_registers(s, &a, k);
-        for (plane, diags) in planes.iter_mut().zip(&p) {
-            store_rows(plane, diags_to_rows(s, diags));
-        }
+        let a = [D::load(s, &planes[0]), D::load(s, &planes[1])];
+        let [re, im] = power_in_registers(s, &a, k);
+        re.store(s, &mut planes[0]);
+        im.store(s, &mut planes[1]);
         join_planes(&planes, out);
     }
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a complex 4×4 matrix in row-major order;
-/// `false` (and `out` untouched) without AVX2+FMA.
+/// `out ← A^k` (`k ≥ 1`) for a complex row-major matrix, its planes in the
+/// diagonal layout `D`; `false` (and `out` untouched) without AVX2+FMA.
 #[inline(always)]
-fn power4_complex<T: Pod, L: FloatLanes + Pod>(
-    m: &[Complex<T>; 16],
+pub(super) fn power_complex<T: Pod, D: DiagLayout<T, LEN>, const LEN: usize>(
+    m: &[Complex<T>; LEN],
     k: u64,
-    out: &mut [Complex<T>; 16],
-) -> bool {
-    dispatch(|s| ComplexPower::<T, L> {
+    out: &mut [Complex<T>; LEN],
+) -> bool
+where
+    [D; 2]: InRegisters,
+{
+    dispatch(|s| ComplexPower::<T, D, LEN> {
         s,
         m,
         k,
         out,
-        lanes: PhantomData,
+        layout: PhantomData,
     })
     .is_some()
 }
@@ -500,14 +525,14 @@ fn power4_complex<T: Pod, L: FloatLanes + Pod>(
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
 /// order; `false` (and `out` untouched) without AVX2+FMA.
 pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
-    power4_complex::<f64, __m256d>(m, k, out)
+    power_complex::<f64, [__m256d; 4], 16>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f32>` matrix in row-major
 /// order, in 128-bit registers; `false` (and `out` untouched) without
 /// AVX2+FMA.
 pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
-    power4_complex::<f32, __m128>(m, k, out)
+    power_complex::<f32, [__m128; 4], 16>(m, k, out)
 }
 
 #[inline(always)]
