@@ -8,7 +8,9 @@
 //!
 //! Groups (select with a filter, e.g. `cargo bench --bench power -- small`):
 //! `small` (f64 and i64, n = 2, 3, 4), `small_types` (f32, c32, c64,
-//! n = 2, 3, 4), `mid` (n = 8…64), `large` (f64, n = 256…1024),
+//! n = 2, 3, 4), `mid` (f64 and i64, n = 8…64), `mid_types` (f32, c32,
+//! c64, n = 8…64), `odd` (f64, n = 5, 12, 31, 100), `large` (f64,
+//! n = 256…1024), `large_types` (f32 and c64, n = 256),
 //! `int` (i64, n = 256, 512) and `int1024` (i64, n = 1024; the baseline
 //! alone takes about a minute per iteration, so this group takes ~10 min).
 //!
@@ -142,8 +144,50 @@ fn mid(c: &mut Criterion) {
     group(c, "mid/i64", &[8, 16, 32, 64], i64_matrix, 20, 2, true);
 }
 
+/// The other float element types at mid sizes (`mid_types`).
+fn mid_types(c: &mut Criterion) {
+    group(
+        c,
+        "mid_types/f32",
+        &[8, 16, 32, 64],
+        f32_matrix,
+        20,
+        2,
+        true,
+    );
+    group(
+        c,
+        "mid_types/c32",
+        &[8, 16, 32, 64],
+        c32_matrix,
+        20,
+        2,
+        true,
+    );
+    group(
+        c,
+        "mid_types/c64",
+        &[8, 16, 32, 64],
+        c64_matrix,
+        20,
+        2,
+        true,
+    );
+}
+
+/// Sizes that are not multiples of the kernels' 8-column tiles.
+fn odd(c: &mut Criterion) {
+    group(c, "odd/f64", &[5, 12, 31, 100], f64_matrix, 20, 2, true);
+}
+
 fn large(c: &mut Criterion) {
     group(c, "large/f64", &[256, 512, 1024], f64_matrix, 10, 5, false);
+}
+
+/// `f32` and `Complex<f64>` at n = 256.
+fn large_types(c: &mut Criterion) {
+    group(c, "large_types/f32", &[256], f32_matrix, 10, 5, false);
+    group(c, "large_types/c64", &[256], c64_matrix, 10, 5, false);
 }
 
 fn int(c: &mut Criterion) {
@@ -154,5 +198,16 @@ fn int1024(c: &mut Criterion) {
     group(c, "int1024/i64", &[1024], i64_matrix, 10, 5, false);
 }
 
-criterion_group!(benches, small, small_types, mid, large, int, int1024);
+criterion_group!(
+    benches,
+    small,
+    small_types,
+    mid,
+    mid_types,
+    odd,
+    large,
+    large_types,
+    int,
+    int1024
+);
 criterion_main!(benches);

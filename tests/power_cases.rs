@@ -184,8 +184,8 @@ fn larger_sizes_float_paths() {
                 "n = {n}: {x} vs {y}"
             );
         }
-        // f32 runs the same strip kernel (for 32 ≤ n ≤ 128) in 8-lane
-        // registers; the reference is the f64 power of the same f32 entries.
+        // f32 runs the same strip kernel in 8-lane registers, 16 columns
+        // per strip; the reference is the f64 power of the same f32 entries.
         let a32 = a.mapv(|v| v as f32);
         let p32 = matrix_power(&a32, 5).unwrap();
         let mut e32 = a32.mapv(f64::from);

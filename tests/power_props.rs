@@ -19,23 +19,20 @@ use std::ops::{Add, Mul};
 
 // ---------------------------------------------------------------- references
 
-/// Textbook `x·y`.
+/// Textbook `x·y`: entry `(i, j)` is the dot product of row `i` of `x` with
+/// column `j` of `y`, read as row `j` of a transposed copy so that both walk
+/// memory in order (this matters at n = 1024).
 fn naive_mul<T: Copy + Zero + Add<Output = T> + Mul<Output = T>>(
     x: &Array2<T>,
     y: &Array2<T>,
 ) -> Array2<T> {
-    let n = x.nrows();
-    let mut c = Array2::from_elem((n, n), T::zero());
-    for i in 0..n {
-        for j in 0..n {
-            let mut s = T::zero();
-            for l in 0..n {
-                s = s + x[[i, l]] * y[[l, j]];
-            }
-            c[[i, j]] = s;
-        }
-    }
-    c
+    let yt = y.t().as_standard_layout().into_owned();
+    Array2::from_shape_fn((x.nrows(), y.ncols()), |(i, j)| {
+        x.row(i)
+            .iter()
+            .zip(yt.row(j))
+            .fold(T::zero(), |s, (&p, &q)| s + p * q)
+    })
 }
 
 fn identity<T: Copy + Zero + One>(n: usize) -> Array2<T> {
@@ -373,6 +370,7 @@ wrapping_exact! {
 struct Precision {
     unit_roundoff: f64,
     underflow: f64,
+    complex: bool,
 }
 
 const F64: Precision = Precision {
@@ -380,12 +378,24 @@ const F64: Precision = Precision {
     // Half the smallest subnormal, 2^-1075, is not representable in f64;
     // the smallest subnormal itself bounds it.
     underflow: f64::from_bits(1),
+    complex: false,
 };
 
 const F32: Precision = Precision {
     unit_roundoff: f32::EPSILON as f64 / 2.0,
     // Half of f32's smallest subnormal 2^-149.
     underflow: f32::from_bits(1) as f64 / 2.0,
+    complex: false,
+};
+
+const C64: Precision = Precision {
+    complex: true,
+    ..F64
+};
+
+const C32: Precision = Precision {
+    complex: true,
+    ..F32
 };
 
 /// Error bound for a computed product chain.
@@ -395,10 +405,14 @@ const F32: Precision = Precision {
 /// any summation order, blocking, or FMA use. By induction over a chain in
 /// which every path from `A` to `A^k` passes through at most `k − 1`
 /// products, both the naive repeated product and the binary schedule satisfy
-/// `|P − A^k| ≤ ((1 + γ_n)^(k−1) − 1)·|A|^k` entrywise. For complex products
-/// each scalar product carries up to `2√2·u` more error (Higham §3.6),
-/// covered by using `γ_{n+4}`; the 4×4 register kernel sums each real and
-/// imaginary part with at most five roundings per term, `√2·γ_5 ≤ γ_8`.
+/// `|P − A^k| ≤ ((1 + γ_n)^(k−1) − 1)·|A|^k` entrywise (real: `γ_{n+4}` is
+/// used, a little slack). Complex: the textbook product (the reference)
+/// errs by at most `√2·γ_{n+2}·Σ|x||y|` (Higham §3.6); numkit's strip
+/// kernel forms each real and imaginary part as one real sum of `2n`
+/// products, one rounding each, so each part errs by at most
+/// `γ_{2n}·Σ(|x_re||y_re| + |x_im||y_im|) ≤ γ_{2n}·Σ|x||y|`, and the modulus
+/// by `√2·γ_{2n}`; the 3×3 and 4×4 register kernels by `√2·γ_5` or less.
+/// `γ_{3n+2}` covers all of these (`√2·γ_m ≤ γ_{⌈√2·m⌉}`).
 ///
 /// Underflow: the relative model fails once entries are subnormal (a 1×1
 /// `0.22^64` in f32 is about 1e-42). Each entry of one product then also
@@ -414,7 +428,12 @@ const F32: Precision = Precision {
 /// is far below the slack of the bound).
 fn float_tolerance(abs_a: &Array2<f64>, k: u64, precision: Precision) -> Array2<f64> {
     let n = abs_a.nrows();
-    let nu = (n as f64 + 4.0) * precision.unit_roundoff;
+    let terms = if precision.complex {
+        3.0 * n as f64 + 2.0
+    } else {
+        n as f64 + 4.0
+    };
+    let nu = terms * precision.unit_roundoff;
     let gamma = nu / (1.0 - nu);
     let growth = (1.0 + gamma).powi(k as i32);
     let relative = 2.0 * ((1.0 + gamma).powi(k.saturating_sub(1) as i32) - 1.0);
@@ -494,12 +513,12 @@ proptest! {
     #[test]
     fn complex_within_bound(a in complex_matrix(), k in exponent()) {
         let abs = a.mapv(|z| z.norm());
-        let tol64 = float_tolerance(&abs, k, F64);
+        let tol64 = float_tolerance(&abs, k, C64);
         let r = matrix_power(&a, k).unwrap();
         let reference = naive_pow(&a, k);
         within(&r, &reference, &tol64, Complex::norm)?;
         let a32 = a.mapv(|z| Complex::new(z.re as f32, z.im as f32));
-        let tol32 = float_tolerance(&a32.mapv(|z| f64::from(z.norm())), k, F32);
+        let tol32 = float_tolerance(&a32.mapv(|z| f64::from(z.norm())), k, C32);
         let r = matrix_power(&a32, k).unwrap();
         let reference = naive_pow(&a32, k);
         within(&r, &reference, &tol32, |d: Complex<f32>| f64::from(d.norm()))?;
@@ -556,9 +575,9 @@ proptest! {
     fn register_kernels_every_float_type(z in kernel_matrix(), k in exponent()) {
         check_register_kernel(&z.mapv(|z| z.re), k, f64::abs, F64)?;
         check_register_kernel(&z.mapv(|z| z.re as f32), k, |x: f32| f64::from(x.abs()), F32)?;
-        check_register_kernel(&z, k, Complex::norm, F64)?;
+        check_register_kernel(&z, k, Complex::norm, C64)?;
         let z32 = z.mapv(|z| Complex::new(z.re as f32, z.im as f32));
-        check_register_kernel(&z32, k, |z: Complex<f32>| f64::from(z.norm()), F32)?;
+        check_register_kernel(&z32, k, |z: Complex<f32>| f64::from(z.norm()), C32)?;
     }
 }
 
@@ -869,9 +888,9 @@ fn product_count_is_minimal_binary_and_observed() {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(6))]
 
-    /// Sizes around the float cutoff (256): from it on, products go to
-    /// ndarray's `general_mat_mul` (matrixmultiply, or BLAS with the
-    /// `openblas-system` feature): same error bound as above.
+    /// Sizes around 256: with a `blas` feature products from n = 256 on go
+    /// to BLAS; without, to the strip kernel, whose last strip is partial
+    /// at every size here but 256. Same error bound as above.
     #[test]
     fn f64_and_c64_large_within_bound(n in 254usize..=258, k in 0u64..=5, seed in any::<u64>()) {
         let mut s = seed;
@@ -888,8 +907,42 @@ proptest! {
         let k = k.min(3);
         let got = matrix_power(&z, k).unwrap();
         let reference = naive_pow(&z, k);
-        let tol = float_tolerance(&z.mapv(|v| v.norm()), k, F64);
+        let tol = float_tolerance(&z.mapv(|v| v.norm()), k, C64);
         within(&got, &reference, &tol, Complex::norm)?;
+    }
+}
+
+/// Either side of the strip kernel's upper limit without BLAS (n = 1024;
+/// from 1025 on products go to matrixmultiply): one product each, f64 and
+/// complex, against the naive product.
+#[test]
+fn either_side_of_strip_limit() {
+    for n in [1024usize, 1025] {
+        let mut s = n as u64;
+        let mut r = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) / n as f64
+        };
+        let a = Array2::from_shape_fn((n, n), |_| r());
+        let tol = float_tolerance(&a.mapv(f64::abs), 2, F64);
+        within(
+            &matrix_power(&a, 2).unwrap(),
+            &naive_mul(&a, &a),
+            &tol,
+            f64::abs,
+        )
+        .unwrap();
+        let z = a.mapv(|v| Complex::new(v, r()));
+        let tol = float_tolerance(&z.mapv(|v| v.norm()), 2, C64);
+        within(
+            &matrix_power(&z, 2).unwrap(),
+            &naive_mul(&z, &z),
+            &tol,
+            Complex::norm,
+        )
+        .unwrap();
     }
 }
 

@@ -180,7 +180,7 @@ pub(crate) fn floor_times_square(a: u128, p: u128) -> Option<(u128, bool)> {
     // r2/B + r3/B² = (r2·B + r3)/B², and r2·B + r3 < 2·B².
     let rest = r2 * b + r3;
     let carry = rest / (b * b);
-    let exact = rest % (b * b) == 0;
+    let exact = rest.is_multiple_of(b * b);
     let total = t1.checked_add(q2)?.checked_add(q3)?.checked_add(carry)?;
     Some((total, exact))
 }

@@ -14,11 +14,6 @@ pub(crate) trait Ring: Copy + Send + Sync {
     fn madd(self, a: Self, b: Self) -> Self;
     /// `self·b` (wrapping for integers).
     fn times(self, b: Self) -> Self;
-    /// Whether products of 32 ≤ n ≤ 128 use the packed-strip kernel
-    /// ([`gemm_strips`]): measured faster for `f64`, slower for `i64`
-    /// (whose 64-bit multiplies do not vectorise on AVX2); complex types,
-    /// not measured, keep the blocked loop nest.
-    const PACKED_STRIPS: bool = false;
     /// `self + a·b`, rounded once for floats (only called where the CPU has
     /// FMA; elsewhere it would be a slow software routine).
     #[inline(always)]
@@ -40,7 +35,6 @@ macro_rules! ring_plain {
         impl Ring for $t {
             const ZERO: Self = 0.0;
             const ONE: Self = 1.0;
-            const PACKED_STRIPS: bool = true;
             #[inline(always)]
             fn madd(self, a: Self, b: Self) -> Self { self + a * b }
             #[inline(always)]
@@ -133,20 +127,10 @@ impl<T: Ring, const FUSED: bool> pulp::WithSimd for Blocked<'_, T, FUSED> {
 /// `B` registers and one broadcast they fit the 16 AVX2 registers.
 const NR: usize = 8;
 
-/// Up to this size a column strip of `B` (`n×8`) is packed contiguously and
-/// reused by every row block from L1 ([`gemm_strips`]); beyond it the
-/// cache-blocked loop nest takes over.
-const STRIP_MAX_N: usize = 128;
-/// Below this size the packing does not pay for itself (measured at 8–16).
-const STRIP_MIN_N: usize = 32;
-
 #[inline(always)]
 fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
     debug_assert!(a.len() >= n * n && b.len() >= n * n && c.len() >= n * n);
     let (a, b, c) = (&a[..n * n], &b[..n * n], &mut c[..n * n]);
-    if T::PACKED_STRIPS && (STRIP_MIN_N..=STRIP_MAX_N).contains(&n) {
-        return gemm_strips::<T, FUSED>(n, a, b, c);
-    }
     c.fill(T::ZERO);
     let mut j0 = 0;
     while j0 < n {
@@ -173,84 +157,6 @@ fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: 
             l0 = l1;
         }
         j0 = j1;
-    }
-}
-
-/// `c ← a·b` for `n ≤ STRIP_MAX_N`: for each 8-column strip of `B`, pack it
-/// as `n` contiguous `[T; 8]` rows (at most 8 KB for `f64`, so it stays in L1),
-/// then run every 6-row block of `A` against it. The packed strip and the
-/// re-sliced `A` rows let the compiler drop every bounds check from the
-/// inner loop, which then is loads, broadcasts and fused multiply-adds only.
-#[inline(always)]
-fn gemm_strips<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
-    let mut strip = vec![StripRow([T::ZERO; NR]); n];
-    let full = n / NR * NR;
-    for j in (0..full).step_by(NR) {
-        for (dst, brow) in strip.iter_mut().zip(b.chunks_exact(n)) {
-            dst.0.copy_from_slice(&brow[j..j + NR]);
-        }
-        // Row blocks of at most 6 (twelve accumulators); the last ten or
-        // fewer rows are split evenly (9 = 5 + 4, 8 = 4 + 4) rather than
-        // leaving a 2- or 4-row block, whose few accumulators cannot cover
-        // the multiply-add latency.
-        let mut i = 0;
-        while i < n {
-            let m = match n - i {
-                9 => 5,
-                7 | 8 => 4,
-                r if r <= 6 => r,
-                _ => 6,
-            };
-            match m {
-                6 => strip_tile::<T, FUSED, 6>(n, i, j, a, &strip, c),
-                5 => strip_tile::<T, FUSED, 5>(n, i, j, a, &strip, c),
-                4 => strip_tile::<T, FUSED, 4>(n, i, j, a, &strip, c),
-                3 => strip_tile::<T, FUSED, 3>(n, i, j, a, &strip, c),
-                2 => strip_tile::<T, FUSED, 2>(n, i, j, a, &strip, c),
-                _ => strip_tile::<T, FUSED, 1>(n, i, j, a, &strip, c),
-            }
-            i += m;
-        }
-    }
-    // Columns past the last full strip: the loop nest's edge rows.
-    if full < n {
-        for r in 0..n {
-            c[r * n + full..(r + 1) * n].fill(T::ZERO);
-            edge_row::<T, FUSED>(n, r, full, n, 0, n, a, b, c);
-        }
-    }
-}
-
-/// One row of a packed strip, on its own cache line (for `f64`): with the
-/// allocator's 16-byte alignment every other 32-byte load of the strip
-/// straddled two lines.
-#[derive(Clone, Copy)]
-#[repr(C, align(64))]
-struct StripRow<T>([T; NR]);
-
-/// `C[i..i+M, j..j+8] = A[i..i+M, :] · strip`, accumulated in registers.
-#[inline(always)]
-fn strip_tile<T: Ring, const FUSED: bool, const M: usize>(
-    n: usize,
-    i: usize,
-    j: usize,
-    a: &[T],
-    strip: &[StripRow<T>],
-    c: &mut [T],
-) {
-    let len = strip.len();
-    let rows: [&[T]; M] = std::array::from_fn(|r| &a[(i + r) * n..][..len]);
-    let mut acc = [[T::ZERO; NR]; M];
-    for (l, StripRow(b8)) in strip.iter().enumerate() {
-        for r in 0..M {
-            let x = rows[r][l];
-            for t in 0..NR {
-                acc[r][t] = acc[r][t].madd_as::<FUSED>(x, b8[t]);
-            }
-        }
-    }
-    for (r, acc_r) in acc.iter().enumerate() {
-        c[(i + r) * n + j..][..NR].copy_from_slice(acc_r);
     }
 }
 

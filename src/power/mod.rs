@@ -21,13 +21,15 @@
 //!   lanes (or, for 4×4, in `f64`) when one a-priori bound for the whole
 //!   power (`n^(k−1)·max|A|^k`) stays below 2^30 (or 2^51). Other integer powers
 //!   for `n ≤ 4` use the same bound to run their products unchecked, with
-//!   per-product 128-bit checks only as the fallback. Larger products use
-//!   numkit's register-tiled kernel (6×8 accumulator tiles, AVX2+FMA at run
-//!   time; for real floats with `32 ≤ n ≤ 128` over packed 8-column strips
-//!   of `B`); integers reach it through an a-priori overflow bound, with an
-//!   exact 128-bit fallback. Float and complex products from `n = 256` on go
-//!   to ndarray's `general_mat_mul` (matrixmultiply, or BLAS with the `blas`
-//!   feature). [`matrix_power_into`] reuses a [`PowerWorkspace`] so that a
+//!   per-product 128-bit checks only as the fallback. Larger float and
+//!   complex products run on packed one-cache-line strips of `B` with 6×2
+//!   vector accumulator tiles (AVX2+FMA at run time); a complex product is
+//!   one real product on the interleaved layout (see `strips.rs`), at the
+//!   real kernel's speed. From n = 1025 on (n = 256 with the `blas`
+//!   feature) they go to ndarray's `general_mat_mul` (matrixmultiply, or
+//!   BLAS). Integer products use a register-tiled loop nest behind an
+//!   a-priori overflow bound, with an exact 128-bit fallback.
+//!   [`matrix_power_into`] reuses a [`PowerWorkspace`] so that a
 //!   hot loop allocates nothing, and computes in the caller's output buffer
 //!   when it is contiguous.
 //!
@@ -59,16 +61,17 @@ mod schedule;
 mod simd3;
 #[cfg(target_arch = "x86_64")]
 mod simd4;
+mod strips;
 
 pub use schedule::product_count;
 
 use crate::Error;
-use gemm::Ring;
 use ndarray::{Array2, Array3, ArrayRef2, ArrayRef3, ArrayView2, ArrayViewMut2, LinalgScalar};
 use num_complex::Complex;
 use schedule::{steps, Step};
 use std::fmt;
 use std::num::Wrapping;
+use strips::StripElem;
 
 mod sealed {
     use crate::Error;
@@ -150,15 +153,18 @@ pub trait SignedPowerScalar: PowerScalar + lu::InvElem + sealed::Invertible {}
 /// ```
 pub trait ModScalar: PowerScalar + sealed::Modular {}
 
-/// Float products below this size use numkit's register-tiled kernel (its
-/// operands stay in L1/L2 without packing, and it measured faster than
-/// matrixmultiply there); from it on, ndarray's `general_mat_mul` (packed
-/// matrixmultiply kernels, or BLAS), which wins once packing pays off.
-const FLOAT_GEMM_CUTOFF: usize = 256;
+/// Float and complex products up to this size use numkit's strip kernel;
+/// larger ones ndarray's `general_mat_mul`. Without BLAS that is
+/// matrixmultiply, which the strips outrun up to n = 1024 (f64 45–46
+/// against 37–38 GFLOP/s, f32 93–96 against 85, complex 45 against 20, one
+/// thread) but whose cache blocking the strips lack: beyond that an `n`-row
+/// pass over `A` per strip no longer stays in cache. With a `blas`
+/// feature, BLAS takes every product from n = 256 on, as the user asked.
+const STRIPS_MAX_N: usize = if cfg!(feature = "blas") { 255 } else { 1024 };
 
-fn float_gemm<T: LinalgScalar + Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
-    if n < FLOAT_GEMM_CUTOFF {
-        gemm::gemm_blocked(n, a, b, c);
+fn float_gemm<T: LinalgScalar + StripElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
+    if n <= STRIPS_MAX_N {
+        strips::gemm_float(n, a, b, c);
         return;
     }
     let nn = n * n;
@@ -170,7 +176,7 @@ fn float_gemm<T: LinalgScalar + Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
     if let (Ok(av), Ok(bv), Ok(mut cv)) = (av, bv, cv) {
         ndarray::linalg::general_mat_mul(T::one(), &av, &bv, T::zero(), &mut cv);
     } else {
-        gemm::gemm_blocked(n, a, b, c);
+        strips::gemm_float(n, a, b, c);
     }
 }
 
