@@ -107,6 +107,7 @@ pub(crate) fn v3() -> Option<pulp::x86::V3> {
 /// (fully inlined) loops are compiled for AVX2+FMA — without any `unsafe`
 /// in numkit. `FUSED` selects fused multiply-add for floats, which is only
 /// fast where the instruction exists.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 struct Blocked<'a, T, const FUSED: bool> {
     n: usize,
     a: &'a [T],
@@ -114,6 +115,7 @@ struct Blocked<'a, T, const FUSED: bool> {
     c: &'a mut [T],
 }
 
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 impl<T: Ring, const FUSED: bool> pulp::WithSimd for Blocked<'_, T, FUSED> {
     type Output = ();
     #[inline(always)]

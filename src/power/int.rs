@@ -16,6 +16,8 @@ use super::simd4::power4_int_exact;
 
 /// Who vouches for the bound that makes the `f64` kernel exact and keeps
 /// its result in the element type.
+// Only the x86-64 register kernels read entries this way.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Bound {
     /// The caller proved it.
@@ -24,12 +26,6 @@ pub(crate) enum Bound {
     /// entries read as two's-complement `i64` (`signed`) or as `u64` bits
     /// (an entry of 2^63 or more then fails).
     Quick { signed: bool, max_bits: u64 },
-}
-
-/// Without the x86-64 kernel there is no `f64` path.
-#[cfg(not(target_arch = "x86_64"))]
-fn power4_int_exact<T>(_m: &[T; 16], _k: u64, _out: &mut [T; 16], _bound: Bound) -> bool {
-    false
 }
 
 use crate::Error;
@@ -57,14 +53,17 @@ pub(crate) trait CheckedElem: Ring + Eq {
     /// `acc + x·y` and whether it overflowed the accumulator.
     fn acc_madd(acc: Self::Acc, x: Self::Acc, y: Self) -> (Self::Acc, bool);
     fn from_acc(acc: Self::Acc) -> Option<Self>;
-    /// The entry as the register kernels read it: its value as `i64`, or
+    /// The entry as the (x86-64) register kernels read it: its value as `i64`, or
     /// for `u64`/`usize` its bits (see [`CheckedElem::UNSIGNED_BITS`]);
     /// `None` for a 128-bit value outside `i64`.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     fn to_i64_bits(self) -> Option<i64>;
     /// Whether [`CheckedElem::to_i64_bits`] returns the bits of an unsigned
     /// 64-bit value, which the quick bound must then read as unsigned.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     const UNSIGNED_BITS: bool = Self::MAX_MAG == u64::MAX as u128;
     /// `v as Self`: exact when `v` fits `Self`.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     fn from_i64_lossy(v: i64) -> Self;
 }
 
