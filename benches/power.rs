@@ -9,7 +9,7 @@
 //! Groups (select with a filter, e.g. `cargo bench --bench power -- small`):
 //! `small` (f64 and i64, n = 2, 3, 4), `small_types` (f32, c32, c64,
 //! n = 2, 3, 4), `mid` (f64 and i64, n = 8…64), `mid_types` (f32, c32,
-//! c64, n = 8…64), `odd` (f64, n = 5, 12, 31, 100), `large` (f64,
+//! c64, n = 8…64), `odd` (f64 and i64, n = 5, 12, 31, 100), `large` (f64,
 //! n = 256…1024), `large_types` (f32 and c64, n = 256),
 //! `int` (i64, n = 256, 512) and `int1024` (i64, n = 1024; the baseline
 //! alone takes about a minute per iteration, so this group takes ~10 min).
@@ -178,6 +178,7 @@ fn mid_types(c: &mut Criterion) {
 /// Sizes that are not multiples of the kernels' 8-column tiles.
 fn odd(c: &mut Criterion) {
     group(c, "odd/f64", &[5, 12, 31, 100], f64_matrix, 20, 2, true);
+    group(c, "odd/i64", &[5, 12, 31, 100], i64_matrix, 20, 2, true);
 }
 
 fn large(c: &mut Criterion) {

@@ -371,3 +371,34 @@ fn stack_errors_propagate_and_strided_stacks() {
         assert_eq!(rm, matrix_power(&m, 7).unwrap());
     }
 }
+
+/// Integer products whose bound `max|A|²·n` is at most 2^53 run in `f64`,
+/// which is exact only within 2^53. With every entry equal to `m`, each
+/// entry of `A²` is the full sum `n·m²`, which reaches the bound; for odd
+/// `n·m²` just above 2^53 `f64` cannot hold it, so a bound test that let
+/// such a product through would give a wrong (even) value here.
+#[test]
+fn integer_squares_either_side_of_f64_exactness() {
+    for n in [5usize, 8, 13, 40] {
+        let root = ((1u64 << 53) as f64 / n as f64).sqrt() as i64;
+        for m in root - 3..=root + 3 {
+            for sign in [1i64, -1] {
+                let a = Array2::from_elem((n, n), sign * m);
+                let expected = n as i64 * m * m;
+                let p = matrix_power(&a, 2).unwrap();
+                assert!(
+                    p.iter().all(|&v| v == expected),
+                    "n = {n}, m = {m}: {} vs {expected}",
+                    p[[0, 0]]
+                );
+                let a128 = a.mapv(i128::from);
+                let p128 = matrix_power(&a128, 2).unwrap();
+                assert!(p128.iter().all(|&v| v == i128::from(expected)));
+                if sign > 0 {
+                    let pu = matrix_power(&a.mapv(|v| v as u64), 2).unwrap();
+                    assert!(pu.iter().all(|&v| v == expected as u64));
+                }
+            }
+        }
+    }
+}
