@@ -171,7 +171,9 @@ pub(crate) fn gemm_checked<T: CheckedElem>(
         max_magnitude(&b[..n * n])
     };
     if fast_path_safe(ma, mb, n, T::MAX_MAG) {
-        if !(fast_path_safe(ma, mb, n, F64_EXACT) && exact_in_f64(n, a, b, c)) {
+        // At n = 8 the integer tile fits exactly and measured faster than
+        // the conversions to and from `f64` (788 against 877 ns at k = 10).
+        if !(n != 8 && fast_path_safe(ma, mb, n, F64_EXACT) && exact_in_f64(n, a, b, c)) {
             gemm_blocked(n, a, b, c);
         }
         return Ok(());
