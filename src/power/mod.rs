@@ -27,8 +27,10 @@
 //!   one real product on the interleaved layout (see `strips.rs`), at the
 //!   real kernel's speed. From n = 1025 on (n = 256 with the `blas`
 //!   feature) they go to ndarray's `general_mat_mul` (matrixmultiply, or
-//!   BLAS). Integer products use a register-tiled loop nest behind an
-//!   a-priori overflow bound, with an exact 128-bit fallback.
+//!   BLAS). Integer products run exactly on the same `f64` kernel while an
+//!   a-priori bound keeps every partial sum within 2^53, else on a
+//!   register-tiled integer loop nest behind the overflow bound, with an
+//!   exact 128-bit fallback.
 //!   [`matrix_power_into`] reuses a [`PowerWorkspace`] so that a
 //!   hot loop allocates nothing, and computes in the caller's output buffer
 //!   when it is contiguous.
