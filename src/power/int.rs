@@ -207,8 +207,7 @@ fn exact_in_f64<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> bool
                     .is_some()
             })
         };
-        let mut run = |planes: &mut Vec<f64>| {
-            planes.resize(3 * nn, 0.0);
+        return super::strips::with_buffer(&PLANES, 3 * nn, 0.0, |planes| {
             let (fa, rest) = planes.split_at_mut(nn);
             let (fb, fc) = rest.split_at_mut(nn);
             if !to_f64(fa, &a[..nn]) {
@@ -226,13 +225,7 @@ fn exact_in_f64<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> bool
                 *d = T::from_i64_lossy(x as i64);
             }
             true
-        };
-        return PLANES
-            .try_with(|cell| match cell.try_borrow_mut() {
-                Ok(mut planes) => run(&mut planes),
-                Err(_) => run(&mut Vec::new()),
-            })
-            .unwrap_or(false);
+        });
     }
     let _ = (n, a, b, c);
     false

@@ -74,7 +74,7 @@ macro_rules! strip_real {
                 thread_local! {
                     static STRIP: RefCell<Vec<Packed<$t>>> = const { RefCell::new(Vec::new()) };
                 }
-                with_buffer(&STRIP, rows, f)
+                with_buffer(&STRIP, rows, Packed(Self::ZERO_ROW), f)
             }
             #[cfg(target_arch = "x86_64")]
             type Lanes = $lanes;
@@ -255,31 +255,33 @@ pub(crate) fn gemm_float<E: StripElem>(n: usize, a: &[E], b: &[E], c: &mut [E]) 
     })
 }
 
-/// Runs `f` on `rows` strip rows of this thread's strip buffer, which grows
-/// to the largest size asked for and is then reused: a product allocates
-/// nothing once its thread has run one of its size (and `matrix_power_into`
-/// keeps its promise of no allocation in a loop). An allocation, with
-/// alignment, took a quarter of an n = 12 product. Re-entered or during
-/// thread teardown, `f` gets a buffer of its own.
+/// Runs `f` on the first `len` entries of one of this thread's scratch
+/// buffers, which grows (filled with `fill`) to the largest size asked for
+/// and is then reused: a product allocates nothing once its thread has run
+/// one of its size (and `matrix_power_into` keeps its promise of no
+/// allocation in a loop). An allocation, with alignment, took a quarter of an
+/// n = 12 product. Re-entered or during thread teardown, `f` gets a buffer of
+/// its own.
 #[inline(always)]
-fn with_buffer<R: StripReal, T>(
-    buffer: &'static LocalKey<RefCell<Vec<Packed<R>>>>,
-    rows: usize,
-    f: impl FnOnce(&mut [Packed<R>]) -> T,
+pub(crate) fn with_buffer<E: Clone, T>(
+    buffer: &'static LocalKey<RefCell<Vec<E>>>,
+    len: usize,
+    fill: E,
+    f: impl FnOnce(&mut [E]) -> T,
 ) -> T {
     let mut f = Some(f);
     let done = buffer.try_with(|cell| {
-        let mut strip = cell.try_borrow_mut().ok()?;
-        if strip.len() < rows {
-            strip.resize(rows, Packed(R::ZERO_ROW));
+        let mut scratch = cell.try_borrow_mut().ok()?;
+        if scratch.len() < len {
+            scratch.resize(len, fill.clone());
         }
-        f.take().map(|f| f(&mut strip[..rows]))
+        f.take().map(|f| f(&mut scratch[..len]))
     });
     match (done, f) {
         (Ok(Some(t)), _) => t,
-        (_, Some(f)) => f(&mut vec![Packed(R::ZERO_ROW); rows]),
+        (_, Some(f)) => f(&mut vec![fill; len]),
         // `f` is taken only on the path that returned its result.
-        (_, None) => unreachable!("the strip closure ran without a result"),
+        (_, None) => unreachable!("the scratch closure ran without a result"),
     }
 }
 
