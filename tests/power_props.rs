@@ -39,13 +39,16 @@ fn identity<T: Copy + Zero + One>(n: usize) -> Array2<T> {
     Array2::from_shape_fn((n, n), |(i, j)| if i == j { T::one() } else { T::zero() })
 }
 
-/// `A^k` as `k` products `I·A·A·…·A`.
+/// `A^k` as the `k − 1` products `A·A·…·A` (the identity for `k = 0`).
 fn naive_pow<T: Copy + Zero + One + Add<Output = T> + Mul<Output = T>>(
     a: &Array2<T>,
     k: u64,
 ) -> Array2<T> {
-    let mut r = identity(a.nrows());
-    for _ in 0..k {
+    if k == 0 {
+        return identity(a.nrows());
+    }
+    let mut r = a.clone();
+    for _ in 1..k {
         r = naive_mul(&r, a);
     }
     r
@@ -893,22 +896,7 @@ proptest! {
     /// at every size here but 256. Same error bound as above.
     #[test]
     fn f64_and_c64_large_within_bound(n in 254usize..=258, k in 0u64..=5, seed in any::<u64>()) {
-        let mut s = seed;
-        let mut r = move || {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * 1.5 / n as f64
-        };
-        let a = Array2::from_shape_fn((n, n), |_| r());
-        let got = matrix_power(&a, k).unwrap();
-        let reference = naive_pow(&a, k);
-        let tol = float_tolerance(&a.mapv(f64::abs), k, F64);
-        within(&got, &reference, &tol, f64::abs)?;
-        let z = a.mapv(|v| Complex::new(v, r()));
-        let k = k.min(3);
-        let got = matrix_power(&z, k).unwrap();
-        let reference = naive_pow(&z, k);
-        let tol = float_tolerance(&z.mapv(|v| v.norm()), k, C64);
-        within(&got, &reference, &tol, Complex::norm)?;
+        f64_and_c64_within_bound(n, k, k.min(3), seed, 1.5 / n as f64)?;
     }
 }
 
@@ -918,32 +906,39 @@ proptest! {
 #[test]
 fn either_side_of_strip_limit() {
     for n in [1024usize, 1025] {
-        let mut s = n as u64;
-        let mut r = move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) / n as f64
-        };
-        let a = Array2::from_shape_fn((n, n), |_| r());
-        let tol = float_tolerance(&a.mapv(f64::abs), 2, F64);
-        within(
-            &matrix_power(&a, 2).unwrap(),
-            &naive_mul(&a, &a),
-            &tol,
-            f64::abs,
-        )
-        .unwrap();
-        let z = a.mapv(|v| Complex::new(v, r()));
-        let tol = float_tolerance(&z.mapv(|v| v.norm()), 2, C64);
-        within(
-            &matrix_power(&z, 2).unwrap(),
-            &naive_mul(&z, &z),
-            &tol,
-            Complex::norm,
-        )
-        .unwrap();
+        f64_and_c64_within_bound(n, 2, 2, n as u64, 1.0 / n as f64).unwrap();
     }
+}
+
+/// `A^k` for an `n×n` matrix with entries uniform in `±scale` (from
+/// `seed`), and `Z^k_complex` for the complex matrix with `A` as its real
+/// part, each against [`naive_pow`] within the bound of [`float_tolerance`].
+fn f64_and_c64_within_bound(
+    n: usize,
+    k: u64,
+    k_complex: u64,
+    seed: u64,
+    scale: f64,
+) -> Result<(), TestCaseError> {
+    let mut s = seed;
+    let mut r = move || {
+        s = s
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((s >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) * scale
+    };
+    let a = Array2::from_shape_fn((n, n), |_| r());
+    let tol = float_tolerance(&a.mapv(f64::abs), k, F64);
+    within(
+        &matrix_power(&a, k).unwrap(),
+        &naive_pow(&a, k),
+        &tol,
+        f64::abs,
+    )?;
+    let z = a.mapv(|v| Complex::new(v, r()));
+    let tol = float_tolerance(&z.mapv(|v| v.norm()), k_complex, C64);
+    let got = matrix_power(&z, k_complex).unwrap();
+    within(&got, &naive_pow(&z, k_complex), &tol, Complex::norm)
 }
 
 /// Stack path (n = 1..=4) near the edge of its a-priori bound: entry
