@@ -14,20 +14,6 @@ pub(crate) trait Ring: Copy + Send + Sync {
     fn madd(self, a: Self, b: Self) -> Self;
     /// `self·b` (wrapping for integers).
     fn times(self, b: Self) -> Self;
-    /// `self + a·b`, rounded once for floats (only called where the CPU has
-    /// FMA; elsewhere it would be a slow software routine).
-    #[inline(always)]
-    fn madd_fused(self, a: Self, b: Self) -> Self {
-        self.madd(a, b)
-    }
-    #[inline(always)]
-    fn madd_as<const FUSED: bool>(self, a: Self, b: Self) -> Self {
-        if FUSED {
-            self.madd_fused(a, b)
-        } else {
-            self.madd(a, b)
-        }
-    }
 }
 
 macro_rules! ring_plain {
@@ -39,8 +25,6 @@ macro_rules! ring_plain {
             fn madd(self, a: Self, b: Self) -> Self { self + a * b }
             #[inline(always)]
             fn times(self, b: Self) -> Self { self * b }
-            #[inline(always)]
-            fn madd_fused(self, a: Self, b: Self) -> Self { a.mul_add(b, self) }
         }
         impl Ring for Complex<$t> {
             const ZERO: Self = Complex { re: 0.0, im: 0.0 };
@@ -91,9 +75,9 @@ const KC: usize = 128;
 pub(crate) fn gemm_blocked<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
     if let Some(v3) = v3() {
-        return pulp::Simd::vectorize(v3, Blocked::<T, true> { n, a, b, c });
+        return pulp::Simd::vectorize(v3, Blocked { n, a, b, c });
     }
-    gemm_blocked_body::<T, false>(n, a, b, c)
+    gemm_blocked_body(n, a, b, c)
 }
 
 /// AVX2+FMA, when the CPU has it (detected once).
@@ -105,10 +89,9 @@ pub(crate) fn v3() -> Option<pulp::x86::V3> {
 
 /// Runs the blocked kernel inside pulp's safe runtime dispatch, so that the
 /// (fully inlined) loops are compiled for AVX2+FMA — without any `unsafe`
-/// in numkit. `FUSED` selects fused multiply-add for floats, which is only
-/// fast where the instruction exists.
+/// in numkit.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-struct Blocked<'a, T, const FUSED: bool> {
+struct Blocked<'a, T> {
     n: usize,
     a: &'a [T],
     b: &'a [T],
@@ -116,21 +99,21 @@ struct Blocked<'a, T, const FUSED: bool> {
 }
 
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-impl<T: Ring, const FUSED: bool> pulp::WithSimd for Blocked<'_, T, FUSED> {
+impl<T: Ring> pulp::WithSimd for Blocked<'_, T> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        gemm_blocked_body::<T, FUSED>(self.n, self.a, self.b, self.c)
+        gemm_blocked_body(self.n, self.a, self.b, self.c)
     }
 }
 
 /// Columns of the register tile (two AVX2 registers of f64/i64). Tiles are
-/// 6×8: twelve accumulator registers hide the FMA latency, and with two
+/// 6×8: twelve accumulator registers hide the multiply-add latency, and with two
 /// `B` registers and one broadcast they fit the 16 AVX2 registers.
 const NR: usize = 8;
 
 #[inline(always)]
-fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
+fn gemm_blocked_body<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
     debug_assert!(a.len() >= n * n && b.len() >= n * n && c.len() >= n * n);
     let (a, b, c) = (&a[..n * n], &b[..n * n], &mut c[..n * n]);
     c.fill(T::ZERO);
@@ -142,19 +125,19 @@ fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: 
             let l1 = (l0 + KC).min(n);
             let mut i = 0;
             while i + 6 <= n {
-                row_block::<T, FUSED, 6>(n, i, j0, j1, l0, l1, a, b, c);
+                row_block::<T, 6>(n, i, j0, j1, l0, l1, a, b, c);
                 i += 6;
             }
             if i + 4 <= n {
-                row_block::<T, FUSED, 4>(n, i, j0, j1, l0, l1, a, b, c);
+                row_block::<T, 4>(n, i, j0, j1, l0, l1, a, b, c);
                 i += 4;
             }
             if i + 2 <= n {
-                row_block::<T, FUSED, 2>(n, i, j0, j1, l0, l1, a, b, c);
+                row_block::<T, 2>(n, i, j0, j1, l0, l1, a, b, c);
                 i += 2;
             }
             for r in i..n {
-                edge_row::<T, FUSED>(n, r, j0, j1, l0, l1, a, b, c);
+                edge_row(n, r, j0, j1, l0, l1, a, b, c);
             }
             l0 = l1;
         }
@@ -165,7 +148,7 @@ fn gemm_blocked_body<T: Ring, const FUSED: bool>(n: usize, a: &[T], b: &[T], c: 
 /// Rows `i..i+M` of `C` over columns `j0..j1`: full tiles, then edges.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn row_block<T: Ring, const FUSED: bool, const M: usize>(
+fn row_block<T: Ring, const M: usize>(
     n: usize,
     i: usize,
     j0: usize,
@@ -178,11 +161,11 @@ fn row_block<T: Ring, const FUSED: bool, const M: usize>(
 ) {
     let mut j = j0;
     while j + NR <= j1 {
-        tile::<T, FUSED, M>(n, i, j, l0, l1, a, b, c);
+        tile::<T, M>(n, i, j, l0, l1, a, b, c);
         j += NR;
     }
     for r in i..i + M {
-        edge_row::<T, FUSED>(n, r, j, j1, l0, l1, a, b, c);
+        edge_row(n, r, j, j1, l0, l1, a, b, c);
     }
 }
 
@@ -191,7 +174,7 @@ fn row_block<T: Ring, const FUSED: bool, const M: usize>(
 /// arrays let the compiler vectorise at any SIMD width.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn tile<T: Ring, const FUSED: bool, const M: usize>(
+fn tile<T: Ring, const M: usize>(
     n: usize,
     i: usize,
     j: usize,
@@ -210,7 +193,7 @@ fn tile<T: Ring, const FUSED: bool, const M: usize>(
         for r in 0..M {
             let x = rows[r][dl];
             for t in 0..NR {
-                acc[r][t] = acc[r][t].madd_as::<FUSED>(x, bl[t]);
+                acc[r][t] = acc[r][t].madd(x, bl[t]);
             }
         }
     }
@@ -227,7 +210,7 @@ fn tile<T: Ring, const FUSED: bool, const M: usize>(
 /// One row of `C` over columns `j0..j1` (tile edges).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn edge_row<T: Ring, const FUSED: bool>(
+fn edge_row<T: Ring>(
     n: usize,
     r: usize,
     j0: usize,
@@ -245,7 +228,7 @@ fn edge_row<T: Ring, const FUSED: bool>(
     for l in l0..l1 {
         let x = a[r * n + l];
         for (p, &y) in cr.iter_mut().zip(&b[l * n + j0..l * n + j1]) {
-            *p = p.madd_as::<FUSED>(x, y);
+            *p = p.madd(x, y);
         }
     }
 }
