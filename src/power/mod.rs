@@ -54,6 +54,8 @@
 //! assert!(numkit::matrix_power(&fib, 92).is_err());
 //! ```
 
+#[cfg(target_arch = "x86_64")]
+mod complex4;
 mod gemm;
 mod int;
 mod lu;
@@ -217,15 +219,16 @@ impl_float!(
     Complex<f64> => cfg!(target_arch = "x86_64"), power4_c64, power3_c64
 );
 
+#[cfg(target_arch = "x86_64")]
+use {
+    complex4::{power4_c32, power4_c64},
+    simd3::{power3_c32, power3_c64, power3_f32, power3_f64},
+    simd4::{power4_f32, power4_f64},
+};
 #[cfg(not(target_arch = "x86_64"))]
 use {
     no_power as power4_c32, no_power as power4_c64, no_power as power4_f32, no_power as power4_f64,
     no_power as power3_c32, no_power as power3_c64, no_power as power3_f32, no_power as power3_f64,
-};
-#[cfg(target_arch = "x86_64")]
-use {
-    simd3::{power3_c32, power3_c64, power3_f32, power3_f64},
-    simd4::{power4_c32, power4_c64, power4_f32, power4_f64},
 };
 
 #[cfg(not(target_arch = "x86_64"))]

@@ -19,8 +19,10 @@
 //! reuses the rotations of `A`, computed once.
 //!
 //! `f32` runs in the same layout in 128-bit registers, where every rotation
-//! is an in-lane shuffle; complex matrices run as two real planes (real and
-//! imaginary parts) that share the rotations of the right-hand factor.
+//! is an in-lane shuffle. The complex power here ([`power_complex`]) runs
+//! two real planes (real and imaginary parts) that share the rotations of
+//! the right-hand factor; [`super::simd3`] uses it for 3×3 matrices, while
+//! 4×4 complex powers have their own row kernel ([`super::complex4`]).
 //!
 //! Integer powers run exactly in the same layout, chosen by an a-priori
 //! bound on every entry and partial sum (see [`power4_int_exact`]): in
@@ -421,38 +423,6 @@ pub(crate) fn power4_f32(m: &[f32; 16], k: u64, out: &mut [f32; 16]) -> bool {
     power_real::<f32, [__m128; 4], 16>(m, k, out)
 }
 
-/// A complex matrix as its real and imaginary parts, each in the diagonal
-/// layout.
-type CDiags<L> = [[L; 4]; 2];
-
-/// `X·Y` for complex matrices, `re = Xr·Yr − Xi·Yi`, `im = Xr·Yi + Xi·Yr`.
-/// Each component is a sum of eight real products in two chains of four
-/// fused operations joined by one add (as in [`mul`]), so every term sees
-/// at most five roundings: `|Δ| ≤ √2·γ_5·Σ|x||y|`, within the `γ_(n+4)`
-/// that the scalar complex product `(n + 2√2)·u` is also held to.
-#[inline(always)]
-fn cmul<L: FloatLanes>(s: V3, x: &CDiags<L>, y: &[Rotations<L>; 2]) -> CDiags<L> {
-    let [xr, xi] = x;
-    let [yr, yi] = y;
-    let zero = [L::zero(s); 2];
-    let [mut re, mut im] = *x;
-    for (d, (re_d, im_d)) in re.iter_mut().zip(&mut im).enumerate() {
-        let term = |sh: usize| {
-            let t = (d + 4 - sh) % 4;
-            ([xr[sh], xi[sh]], [yr[t][sh], yi[t][sh]])
-        };
-        let (x0, y0) = term(0);
-        let (x1, y1) = term(1);
-        let (x2, y2) = term(2);
-        let (x3, y3) = term(3);
-        let half0 = cmadd(s, x1, y1, cmadd(s, x0, y0, zero));
-        let half1 = cmadd(s, x3, y3, cmadd(s, x2, y2, zero));
-        *re_d = L::add(s, half0[0], half1[0]);
-        *im_d = L::add(s, half0[1], half1[1]);
-    }
-    [re, im]
-}
-
 /// `acc + x·y` lane-wise for complex vectors held as `[re, im]`. (Adding to
 /// a zero accumulator rounds exactly like a plain product.)
 #[inline(always)]
@@ -460,18 +430,6 @@ pub(super) fn cmadd<L: FloatLanes>(s: V3, x: [L; 2], y: [L; 2], acc: [L; 2]) -> 
     let re = L::fmadd(s, x[0], y[0], acc[0]);
     let im = L::fmadd(s, x[0], y[1], acc[1]);
     [L::fnmadd(s, x[1], y[1], re), L::fmadd(s, x[1], y[0], im)]
-}
-
-impl<L: FloatLanes> InRegisters for CDiags<L> {
-    type Rotated = [Rotations<L>; 2];
-    #[inline(always)]
-    fn rotated(&self, s: V3) -> [Rotations<L>; 2] {
-        [all_rotations(s, &self[0]), all_rotations(s, &self[1])]
-    }
-    #[inline(always)]
-    fn times(&self, s: V3, y: &[Rotations<L>; 2]) -> Self {
-        cmul(s, self, y)
-    }
 }
 
 /// A complex power as real and imaginary planes, each in the diagonal
@@ -520,19 +478,6 @@ where
         layout: PhantomData,
     })
     .is_some()
-}
-
-/// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
-/// order; `false` (and `out` untouched) without AVX2+FMA.
-pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
-    power_complex::<f64, [__m256d; 4], 16>(m, k, out)
-}
-
-/// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f32>` matrix in row-major
-/// order, in 128-bit registers; `false` (and `out` untouched) without
-/// AVX2+FMA.
-pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
-    power_complex::<f32, [__m128; 4], 16>(m, k, out)
 }
 
 #[inline(always)]
@@ -689,10 +634,11 @@ fn power4_i32<T: CheckedElem>(s: V3, rows64: &[__m256i; 4], k: u64, out: &mut [T
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn naive<T>(m: &[T; 16], k: u64) -> [T; 16]
+    /// `m^k` by `k − 1` plain products.
+    pub(in crate::power) fn naive<T>(m: &[T; 16], k: u64) -> [T; 16]
     where
         T: Copy + Default + std::ops::Mul<Output = T> + std::iter::Sum,
     {
@@ -741,32 +687,6 @@ mod tests {
                 let mut pi = [0; 16];
                 if power4_int_exact(&mi, k, &mut pi, bound) {
                     assert_eq!(pi, want.map(|v| v as i64), "k = {k}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn complex_products_exact_on_small_integers() {
-        // Gaussian integers with distinct parts: every power up to 5 is
-        // exact in f64 (up to 4 in f32), so a misplaced lane or a sign slip
-        // in re/im shows.
-        let m: [Complex<f64>; 16] =
-            std::array::from_fn(|i| Complex::new(i as f64 - 7.0, (i % 5) as f64 - 2.0));
-        for k in 1..=5 {
-            let want = naive(&m, k);
-            let mut p = [Complex::new(0.0, 0.0); 16];
-            if power4_c64(&m, k, &mut p) {
-                assert_eq!(p, want, "k = {k}");
-            }
-            // |z| < 8.3 for every entry: the bound 4^(k−1)·8.3^k on every
-            // part and partial sum stays below f32's 2^24 up to k = 4.
-            if k <= 4 {
-                let m32 = m.map(|z| Complex::new(z.re as f32, z.im as f32));
-                let mut p32 = [Complex::new(0.0f32, 0.0); 16];
-                if power4_c32(&m32, k, &mut p32) {
-                    let want32 = want.map(|z| Complex::new(z.re as f32, z.im as f32));
-                    assert_eq!(p32, want32, "c32, k = {k}");
                 }
             }
         }
