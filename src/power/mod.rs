@@ -16,8 +16,9 @@
 //!   fixed-size products and no workspace. On x86-64 CPUs with AVX2+FMA
 //!   (detected at run time through `pulp`'s safe dispatch — numkit itself
 //!   has no `unsafe`), 3×3 and 4×4 powers run whole in vector registers in
-//!   a diagonal layout: `f32`, `f64` and their complex types directly
-//!   (complex as real and imaginary planes), and integers exactly in `i32`
+//!   a diagonal layout: `f32`, `f64` and 3×3 complex matrices directly
+//!   (complex as real and imaginary planes; 4×4 complex matrices in their
+//!   own interleaved row layout, see `complex4.rs`), and integers exactly in `i32`
 //!   lanes (or, for 4×4, in `f64`) when one a-priori bound for the whole
 //!   power (`n^(k−1)·max|A|^k`) stays below 2^30 (or 2^51). Other integer powers
 //!   for `n ≤ 4` use the same bound to run their products unchecked, with
