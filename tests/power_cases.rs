@@ -57,6 +57,49 @@ fn fibonacci_i64_limit() {
     }
 }
 
+/// A failed call reports the products it formed, the failing one included:
+/// the reference walks the binary schedule itself (square for every bit
+/// below the leading one, then multiply by `A` for a set bit) in `i128` and
+/// stops at the first power with an entry beyond `i64`. Nonnegative entries,
+/// so no partial sum exceeds its final entry.
+#[test]
+fn failed_calls_report_the_products_they_formed() {
+    let mut ws = PowerWorkspace::new();
+    for n in [2usize, 3, 4, 6] {
+        let mut a = Array2::<i64>::zeros((n, n));
+        a[[0, 0]] = 1;
+        a[[0, 1]] = 1;
+        a[[1, 0]] = 1;
+        a[[n - 1, n - 1]] += 1;
+        let a128 = a.mapv(i128::from);
+        for k in [92u64, 93, 100, 127, 128, 1000, u64::MAX] {
+            let fits = |m: &Array2<i128>| m.iter().all(|&v| i64::try_from(v).is_ok());
+            let mut cur = a128.clone();
+            let mut formed = 0;
+            for bit in (0..63 - k.leading_zeros()).rev() {
+                cur = mul_i128(&cur, &cur);
+                formed += 1;
+                if !fits(&cur) {
+                    break;
+                }
+                if (k >> bit) & 1 == 1 {
+                    cur = mul_i128(&cur, &a128);
+                    formed += 1;
+                    if !fits(&cur) {
+                        break;
+                    }
+                }
+            }
+            let mut out = Array2::zeros((n, n));
+            assert!(matches!(
+                matrix_power_into(&a, k, &mut out, &mut ws),
+                Err(Error::Overflow { .. })
+            ));
+            assert_eq!(ws.last_product_count(), formed, "n = {n}, k = {k}");
+        }
+    }
+}
+
 #[test]
 fn fibonacci_u128_and_wrapping() {
     let fib = array![[1u128, 1], [1, 0]];

@@ -373,26 +373,25 @@ pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9])
 ///
 /// One bound for the whole power decides, before any product, whether the
 /// unchecked stack schedule is exact; only if it is not does the schedule
-/// run with a per-product check ([`small_mul_checked`]). `count` receives
-/// the products performed (also on failure).
+/// run with a per-product check ([`small_mul_checked`]). On failure,
+/// `performed` receives the products formed before it.
 #[inline(always)]
 pub(crate) fn small_power_checked<T: CheckedElem, const N: usize>(
     m: &[[T; N]; N],
     k: u64,
-    count: &mut u32,
+    performed: &mut u32,
 ) -> Result<[[T; N]; N], Error> {
     debug_assert!(k >= 1);
     let entries = m.as_flattened();
     if coarse_bound_within(entries, N, k, T::SAFE_BITS)
         || power_bound_fits(max_magnitude(entries), N as u128, k, T::MAX_MAG)
     {
-        *count = super::product_count(k);
         return Ok(super::gemm::small_power(m, k));
     }
     let mut cur = *m;
-    *count = 0;
+    *performed = 0;
     for step in steps(k) {
-        *count += 1;
+        *performed += 1;
         cur = match step {
             Step::Square => small_mul_checked(&cur, &cur)?,
             Step::MulA => small_mul_checked(&cur, m)?,

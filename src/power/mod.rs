@@ -86,12 +86,13 @@ mod sealed {
     pub trait Kernel: Copy {
         /// `c ← a·b` for `n×n` row-major slices (`a` and `b` may alias).
         fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error>;
-        /// `A^k` (`k ≥ 1`) for an `N×N` stack matrix; counts products into
-        /// `count` as it goes so that a failed call still reports them.
+        /// `A^k` (`k ≥ 1`) for an `N×N` stack matrix. On failure, `performed`
+        /// holds the products formed before it (so that the call still
+        /// reports them); on success it is left as it was.
         fn small_power<const N: usize>(
             m: &[[Self; N]; N],
             k: u64,
-            count: &mut u32,
+            performed: &mut u32,
         ) -> Result<[[Self; N]; N], Error>;
         /// Whether [`Kernel::power4_fast`] can ever succeed for the type.
         const HAS_POWER4: bool = false;
@@ -193,8 +194,7 @@ macro_rules! impl_float {
                 Ok(())
             }
             #[inline(always)]
-            fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, count: &mut u32) -> Result<[[Self; N]; N], Error> {
-                *count = product_count(k);
+            fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, _: &mut u32) -> Result<[[Self; N]; N], Error> {
                 Ok(gemm::small_power(m, k))
             }
             const HAS_POWER4: bool = $has4;
@@ -245,8 +245,8 @@ macro_rules! impl_int {
                 int::gemm_checked(n, a, b, c)
             }
             #[inline(always)]
-            fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, count: &mut u32) -> Result<[[Self; N]; N], Error> {
-                int::small_power_checked(m, k, count)
+            fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, performed: &mut u32) -> Result<[[Self; N]; N], Error> {
+                int::small_power_checked(m, k, performed)
             }
             const HAS_POWER4: bool = cfg!(target_arch = "x86_64");
             #[inline(always)]
@@ -266,8 +266,7 @@ macro_rules! impl_int {
                 Ok(())
             }
             #[inline(always)]
-            fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, count: &mut u32) -> Result<[[Self; N]; N], Error> {
-                *count = product_count(k);
+            fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, _: &mut u32) -> Result<[[Self; N]; N], Error> {
                 Ok(gemm::small_power(m, k))
             }
         }
@@ -310,7 +309,20 @@ pub struct PowerWorkspace<A> {
     a: Vec<A>,
     x: Vec<A>,
     y: Vec<A>,
-    products: u32,
+    products: Products,
+}
+
+/// The products of the last call, kept in the form that is cheapest to
+/// record: the popcount in [`product_count`] (a dozen instructions without
+/// a `popcnt` target feature) is then paid by the caller that asks, not by
+/// every small power.
+#[derive(Debug, Clone, Copy)]
+enum Products {
+    /// The whole schedule for this exponent ran.
+    Schedule(u64),
+    /// This many products ran (a call that stopped early, or that counted
+    /// as it went).
+    Counted(u32),
 }
 
 impl<A> Default for PowerWorkspace<A> {
@@ -319,7 +331,7 @@ impl<A> Default for PowerWorkspace<A> {
             a: Vec::new(),
             x: Vec::new(),
             y: Vec::new(),
-            products: 0,
+            products: Products::Counted(0),
         }
     }
 }
@@ -360,7 +372,10 @@ impl<A: PowerScalar> PowerWorkspace<A> {
     /// assert_eq!(ws.last_product_count(), 14);
     /// ```
     pub fn last_product_count(&self) -> u32 {
-        self.products
+        match self.products {
+            Products::Schedule(k) => product_count(k),
+            Products::Counted(c) => c,
+        }
     }
 
     fn reserve(&mut self, n: usize) {
@@ -449,7 +464,7 @@ pub fn matrix_power_into<A: PowerScalar>(
             found: out.shape().to_vec(),
         });
     }
-    ws.products = 0;
+    ws.products = Products::Counted(0);
     if n == 0 {
         return Ok(());
     }
@@ -493,11 +508,19 @@ fn small_power<A: PowerScalar, const N: usize>(
             }
         };
         if done {
-            ws.products = product_count(k);
+            ws.products = Products::Schedule(k);
             return Ok(());
         }
     }
-    let p = A::small_power::<N>(&load_small::<A, N>(a), k, &mut ws.products)?;
+    let mut performed = 0;
+    let p = match A::small_power::<N>(&load_small::<A, N>(a), k, &mut performed) {
+        Ok(p) => p,
+        Err(e) => {
+            ws.products = Products::Counted(performed);
+            return Err(e);
+        }
+    };
+    ws.products = Products::Schedule(k);
     if let Some(o) = out.as_slice_mut().filter(|o| o.len() == N * N) {
         for (i, row) in p.iter().enumerate() {
             for (j, &v) in row.iter().enumerate() {
@@ -596,13 +619,29 @@ fn general_power<A: PowerScalar>(
     out: &mut ArrayRef2<A>,
     ws: &mut PowerWorkspace<A>,
 ) -> Result<(), Error> {
-    let nn = n * n;
     let PowerWorkspace {
         a: acopy,
         x,
         y,
         products,
     } = ws;
+    let mut performed = 0;
+    let result = general_schedule(n, a, k, out, [acopy, x, y], &mut performed);
+    *products = Products::Counted(performed);
+    result
+}
+
+/// [`general_power`] on the workspace's buffers (the copy of `a` and the
+/// two scratch matrices), counting products into `products` as it goes.
+fn general_schedule<A: PowerScalar>(
+    n: usize,
+    a: &ArrayRef2<A>,
+    k: u64,
+    out: &mut ArrayRef2<A>,
+    [acopy, x, y]: [&mut Vec<A>; 3],
+    products: &mut u32,
+) -> Result<(), Error> {
+    let nn = n * n;
     // The kernels read A at unit stride: use the caller's memory when it is
     // already row-major and contiguous, else a copy (O(n²) next to O(n³)).
     let abuf: &[A] = match a.as_slice() {
