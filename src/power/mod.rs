@@ -458,11 +458,7 @@ pub fn matrix_power_into<A: PowerScalar>(
 ) -> Result<(), Error> {
     let n = square_dim(a)?;
     if out.dim() != (n, n) {
-        return Err(Error::ShapeMismatch {
-            what: "output matrix",
-            expected: vec![n, n],
-            found: out.shape().to_vec(),
-        });
+        return Err(output_mismatch(n, out));
     }
     ws.products = Products::Counted(0);
     if n == 0 {
@@ -479,6 +475,18 @@ pub fn matrix_power_into<A: PowerScalar>(
         3 => small_power::<A, 3>(a, k, out, ws),
         4 => small_power::<A, 4>(a, k, out, ws),
         _ => general_power(n, a, k, out, ws),
+    }
+}
+
+/// Out of line and cold: building the error allocates, and inlined it
+/// made every call save registers it only needs on this path.
+#[cold]
+#[inline(never)]
+fn output_mismatch<A>(n: usize, out: &ArrayRef2<A>) -> Error {
+    Error::ShapeMismatch {
+        what: "output matrix",
+        expected: vec![n, n],
+        found: out.shape().to_vec(),
     }
 }
 
@@ -612,6 +620,7 @@ fn small_alloc<A: PowerScalar, const N: usize>(
     Ok(Array2::from(p.to_vec()))
 }
 
+#[inline(never)]
 fn general_power<A: PowerScalar>(
     n: usize,
     a: &ArrayRef2<A>,
