@@ -265,11 +265,13 @@ fn run<T: Copy + Default, R: ComplexRow<E = T>>(
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
 /// order; `false` (and `out` untouched) without AVX2+FMA.
+#[inline]
 pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
     run::<f64, [__m256d; 2]>(m, k, out)
 }
 
 /// As [`power4_c64`], for `Complex<f32>`.
+#[inline]
 pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
     run::<f32, [__m256; 1]>(m, k, out)
 }

@@ -203,21 +203,25 @@ impl<T: Pod, L: Pod> DiagLayout<T, 9> for [L; 3] {
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `f32` matrix in row-major order.
+#[inline]
 pub(crate) fn power3_f32(m: &[f32; 9], k: u64, out: &mut [f32; 9]) -> bool {
     power_real::<f32, [__m128; 3], 9>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `f64` matrix in row-major order.
+#[inline]
 pub(crate) fn power3_f64(m: &[f64; 9], k: u64, out: &mut [f64; 9]) -> bool {
     power_real::<f64, [__m256d; 3], 9>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `Complex<f32>` matrix in row-major order.
+#[inline]
 pub(crate) fn power3_c32(m: &[Complex<f32>; 9], k: u64, out: &mut [Complex<f32>; 9]) -> bool {
     power_complex::<f32, [__m128; 3], 9>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `Complex<f64>` matrix in row-major order.
+#[inline]
 pub(crate) fn power3_c64(m: &[Complex<f64>; 9], k: u64, out: &mut [Complex<f64>; 9]) -> bool {
     power_complex::<f64, [__m256d; 3], 9>(m, k, out)
 }

@@ -413,12 +413,14 @@ pub(super) fn power_real<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usiz
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `f64` matrix in row-major order;
 /// `false` (and `out` untouched) without AVX2+FMA.
+#[inline]
 pub(crate) fn power4_f64(m: &[f64; 16], k: u64, out: &mut [f64; 16]) -> bool {
     power_real::<f64, [__m256d; 4], 16>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `f32` matrix in row-major order, in
 /// 128-bit registers; `false` (and `out` untouched) without AVX2+FMA.
+#[inline]
 pub(crate) fn power4_f32(m: &[f32; 16], k: u64, out: &mut [f32; 16]) -> bool {
     power_real::<f32, [__m128; 4], 16>(m, k, out)
 }
