@@ -30,8 +30,10 @@
 use std::arch::x86_64::{__m256, __m256d};
 
 use num_complex::Complex;
+use pulp::bytemuck::Pod;
 use pulp::x86::V3;
 
+use super::lanes::PairLanes;
 use super::simd4::dispatch;
 
 /// One matrix row of four complex numbers (eight floats `E`) in vector
@@ -50,70 +52,63 @@ trait ComplexRow: Copy {
     fn addsub(s: V3, a: Self, b: Self) -> Self;
 }
 
-/// A row as `H` vectors of lanes `$v` (the operations are the same for
-/// both element types; only the instructions differ). Loops rather than
-/// `map`: a closure would not inherit the AVX2 target features.
-macro_rules! complex_row {
-    ($($e:ty: [$v:ty; $h:literal], $set1:ident, $swap:ident::<$imm:literal>, $mul:ident,
-       $fmadd:ident, $add:ident, $addsub:ident);*) => {$(
-        impl ComplexRow for [$v; $h] {
-            type E = $e;
-            #[inline(always)]
-            fn load(_: V3, row: &[$e; 8]) -> Self {
-                pulp::cast(*row)
-            }
-            #[inline(always)]
-            fn store(self, _: V3, row: &mut [$e; 8]) {
-                *row = pulp::cast(self);
-            }
-            #[inline(always)]
-            fn splat(s: V3, x: $e) -> Self {
-                [s.avx.$set1(x); $h]
-            }
-            #[inline(always)]
-            fn swap(mut self, s: V3) -> Self {
-                for v in &mut self {
-                    *v = s.avx.$swap::<$imm>(*v);
-                }
-                self
-            }
-            #[inline(always)]
-            fn mul(s: V3, mut a: Self, b: Self) -> Self {
-                for (a, b) in a.iter_mut().zip(b) {
-                    *a = s.avx.$mul(*a, b);
-                }
-                a
-            }
-            #[inline(always)]
-            fn fmadd(s: V3, a: Self, b: Self, mut c: Self) -> Self {
-                for ((c, a), b) in c.iter_mut().zip(a).zip(b) {
-                    *c = s.fma.$fmadd(a, b, *c);
-                }
-                c
-            }
-            #[inline(always)]
-            fn add(s: V3, mut a: Self, b: Self) -> Self {
-                for (a, b) in a.iter_mut().zip(b) {
-                    *a = s.avx.$add(*a, b);
-                }
-                a
-            }
-            #[inline(always)]
-            fn addsub(s: V3, mut a: Self, b: Self) -> Self {
-                for (a, b) in a.iter_mut().zip(b) {
-                    *a = s.avx.$addsub(*a, b);
-                }
-                a
-            }
+/// A row as `H` vectors (two `__m256d` for `Complex<f64>`, one `__m256`
+/// for `Complex<f32>`), every operation lane-wise on each. Loops rather
+/// than `map`: a closure would not inherit the AVX2 target features.
+impl<L: PairLanes, const H: usize> ComplexRow for [L; H]
+where
+    [L; H]: Pod,
+    L::Elem: Pod + Default,
+{
+    type E = L::Elem;
+    #[inline(always)]
+    fn load(_: V3, row: &[L::Elem; 8]) -> Self {
+        pulp::cast(*row)
+    }
+    #[inline(always)]
+    fn store(self, _: V3, row: &mut [L::Elem; 8]) {
+        *row = pulp::cast(self);
+    }
+    #[inline(always)]
+    fn splat(s: V3, x: L::Elem) -> Self {
+        [L::splat(s, x); H]
+    }
+    #[inline(always)]
+    fn swap(mut self, s: V3) -> Self {
+        for v in &mut self {
+            *v = L::swap_pairs(s, *v);
         }
-    )*};
+        self
+    }
+    #[inline(always)]
+    fn mul(s: V3, mut a: Self, b: Self) -> Self {
+        for (a, b) in a.iter_mut().zip(b) {
+            *a = L::mul(s, *a, b);
+        }
+        a
+    }
+    #[inline(always)]
+    fn fmadd(s: V3, a: Self, b: Self, mut c: Self) -> Self {
+        for ((c, a), b) in c.iter_mut().zip(a).zip(b) {
+            *c = L::fmadd(s, a, b, *c);
+        }
+        c
+    }
+    #[inline(always)]
+    fn add(s: V3, mut a: Self, b: Self) -> Self {
+        for (a, b) in a.iter_mut().zip(b) {
+            *a = L::add(s, *a, b);
+        }
+        a
+    }
+    #[inline(always)]
+    fn addsub(s: V3, mut a: Self, b: Self) -> Self {
+        for (a, b) in a.iter_mut().zip(b) {
+            *a = L::addsub(s, *a, b);
+        }
+        a
+    }
 }
-complex_row!(
-    f64: [__m256d; 2], _mm256_set1_pd, _mm256_permute_pd::<0b0101>, _mm256_mul_pd,
-        _mm256_fmadd_pd, _mm256_add_pd, _mm256_addsub_pd;
-    f32: [__m256; 1], _mm256_set1_ps, _mm256_permute_ps::<0b10_11_00_01>, _mm256_mul_ps,
-        _mm256_fmadd_ps, _mm256_add_ps, _mm256_addsub_ps
-);
 
 /// A 4×4 matrix in the row layout, in memory.
 type Rows<E> = [[E; 8]; 4];

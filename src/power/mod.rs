@@ -59,6 +59,8 @@
 mod complex4;
 mod gemm;
 mod int;
+#[cfg(target_arch = "x86_64")]
+mod lanes;
 mod lu;
 mod modular;
 mod schedule;

@@ -38,6 +38,7 @@ use pulp::x86::V3;
 
 pub(crate) use super::int::Bound;
 use super::int::CheckedElem;
+use super::lanes::Lanes;
 
 /// `rots[t][s] = rot_s(D_t)`.
 type Rotations<L> = [[L; 4]; 4];
@@ -131,62 +132,10 @@ impl Lanes4 for __m128i {
     }
 }
 
-/// Float lanes: the arithmetic of the real and complex products.
-pub(super) trait FloatLanes: Lanes4 {
-    fn zero(s: V3) -> Self;
-    fn mul(s: V3, a: Self, b: Self) -> Self;
-    fn add(s: V3, a: Self, b: Self) -> Self;
-    /// `a·b + c`, one rounding.
-    fn fmadd(s: V3, a: Self, b: Self, c: Self) -> Self;
-    /// `c − a·b`, one rounding.
-    fn fnmadd(s: V3, a: Self, b: Self, c: Self) -> Self;
-}
-
-impl FloatLanes for __m256d {
-    #[inline(always)]
-    fn zero(s: V3) -> Self {
-        s.avx._mm256_setzero_pd()
-    }
-    #[inline(always)]
-    fn mul(s: V3, a: Self, b: Self) -> Self {
-        s.avx._mm256_mul_pd(a, b)
-    }
-    #[inline(always)]
-    fn add(s: V3, a: Self, b: Self) -> Self {
-        s.avx._mm256_add_pd(a, b)
-    }
-    #[inline(always)]
-    fn fmadd(s: V3, a: Self, b: Self, c: Self) -> Self {
-        s.fma._mm256_fmadd_pd(a, b, c)
-    }
-    #[inline(always)]
-    fn fnmadd(s: V3, a: Self, b: Self, c: Self) -> Self {
-        s.fma._mm256_fnmadd_pd(a, b, c)
-    }
-}
-
-impl FloatLanes for __m128 {
-    #[inline(always)]
-    fn zero(s: V3) -> Self {
-        s.sse._mm_setzero_ps()
-    }
-    #[inline(always)]
-    fn mul(s: V3, a: Self, b: Self) -> Self {
-        s.sse._mm_mul_ps(a, b)
-    }
-    #[inline(always)]
-    fn add(s: V3, a: Self, b: Self) -> Self {
-        s.sse._mm_add_ps(a, b)
-    }
-    #[inline(always)]
-    fn fmadd(s: V3, a: Self, b: Self, c: Self) -> Self {
-        s.fma._mm_fmadd_ps(a, b, c)
-    }
-    #[inline(always)]
-    fn fnmadd(s: V3, a: Self, b: Self, c: Self) -> Self {
-        s.fma._mm_fnmadd_ps(a, b, c)
-    }
-}
+/// Float lanes in the diagonal layout: the arithmetic of the real and
+/// complex products (see [`Lanes`]) and the rotations.
+pub(super) trait FloatLanes: Lanes4 + Lanes {}
+impl<L: Lanes4 + Lanes> FloatLanes for L {}
 
 #[inline(always)]
 fn all_rotations<L: Lanes4>(s: V3, y: &[L; 4]) -> Rotations<L> {

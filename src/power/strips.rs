@@ -44,14 +44,7 @@ pub(crate) trait StripReal: Ring + std::ops::Neg<Output = Self> {
     fn with_strip<T>(rows: usize, f: impl FnOnce(&mut [Packed<Self>]) -> T) -> T;
     /// The AVX2 vector of this type (a strip row is two of them).
     #[cfg(target_arch = "x86_64")]
-    type Lanes: Copy;
-    #[cfg(target_arch = "x86_64")]
-    fn zero(s: V3) -> Self::Lanes;
-    #[cfg(target_arch = "x86_64")]
-    fn splat(s: V3, x: Self) -> Self::Lanes;
-    /// `a·b + c`, one rounding.
-    #[cfg(target_arch = "x86_64")]
-    fn fmadd(s: V3, a: Self::Lanes, b: Self::Lanes, c: Self::Lanes) -> Self::Lanes;
+    type Lanes: Lanes<Elem = Self>;
     #[cfg(target_arch = "x86_64")]
     fn load_row(row: &Self::Row) -> [Self::Lanes; 2];
     #[cfg(target_arch = "x86_64")]
@@ -59,13 +52,15 @@ pub(crate) trait StripReal: Ring + std::ops::Neg<Output = Self> {
 }
 
 #[cfg(target_arch = "x86_64")]
+use super::lanes::Lanes;
+#[cfg(target_arch = "x86_64")]
 use pulp::x86::V3;
 #[cfg(target_arch = "x86_64")]
 use std::arch::x86_64::{__m256, __m256d};
 
-/// The two real types differ only in their vector type and instructions.
+/// The two real types differ only in their row width and vector type.
 macro_rules! strip_real {
-    ($($t:ident, $w:expr, $lanes:ident, $setzero:ident, $set1:ident, $fmadd:ident);*) => {$(
+    ($($t:ident, $w:expr, $lanes:ident);*) => {$(
         impl StripReal for $t {
             type Row = [$t; $w];
             const ZERO_ROW: [$t; $w] = [0.0; $w];
@@ -80,21 +75,6 @@ macro_rules! strip_real {
             type Lanes = $lanes;
             #[cfg(target_arch = "x86_64")]
             #[inline(always)]
-            fn zero(s: V3) -> $lanes {
-                s.avx.$setzero()
-            }
-            #[cfg(target_arch = "x86_64")]
-            #[inline(always)]
-            fn splat(s: V3, x: $t) -> $lanes {
-                s.avx.$set1(x)
-            }
-            #[cfg(target_arch = "x86_64")]
-            #[inline(always)]
-            fn fmadd(s: V3, a: $lanes, b: $lanes, c: $lanes) -> $lanes {
-                s.fma.$fmadd(a, b, c)
-            }
-            #[cfg(target_arch = "x86_64")]
-            #[inline(always)]
             fn load_row(row: &[$t; $w]) -> [$lanes; 2] {
                 pulp::cast(*row)
             }
@@ -106,10 +86,7 @@ macro_rules! strip_real {
         }
     )*};
 }
-strip_real!(
-    f64, 8, __m256d, _mm256_setzero_pd, _mm256_set1_pd, _mm256_fmadd_pd;
-    f32, 16, __m256, _mm256_setzero_ps, _mm256_set1_ps, _mm256_fmadd_ps
-);
+strip_real!(f64, 8, __m256d; f32, 16, __m256);
 
 /// One strip row on its own cache line: with the allocator's 16-byte
 /// alignment every other 32-byte load of a strip straddled two lines.
@@ -470,14 +447,14 @@ impl TileKernel for Avx2 {
     type Acc<R: StripReal> = [R::Lanes; 2];
     #[inline(always)]
     fn zero<R: StripReal>(&self) -> [R::Lanes; 2] {
-        [R::zero(self.0); 2]
+        [Lanes::zero(self.0); 2]
     }
     #[inline(always)]
     fn madd<R: StripReal>(&self, acc: [R::Lanes; 2], x: R, b: &R::Row) -> [R::Lanes; 2] {
-        let ([b0, b1], x) = (R::load_row(b), R::splat(self.0, x));
+        let ([b0, b1], x) = (R::load_row(b), R::Lanes::splat(self.0, x));
         [
-            R::fmadd(self.0, x, b0, acc[0]),
-            R::fmadd(self.0, x, b1, acc[1]),
+            Lanes::fmadd(self.0, x, b0, acc[0]),
+            Lanes::fmadd(self.0, x, b1, acc[1]),
         ]
     }
     #[inline(always)]
