@@ -283,3 +283,10 @@ pub(crate) fn small_power<T: Ring, const N: usize>(m: &[[T; N]; N], k: u64) -> [
     }
     cur
 }
+
+/// `A^k` (`k ≥ 1`) for a row-major 2×2 matrix, flat in and out.
+#[inline(always)]
+pub(crate) fn power2<T: Ring>(m: &[T; 4], k: u64) -> [T; 4] {
+    let p = small_power(&[[m[0], m[1]], [m[2], m[3]]], k);
+    [p[0][0], p[0][1], p[1][0], p[1][1]]
+}

@@ -369,6 +369,18 @@ pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9])
     }
 }
 
+/// `out ← A^k` (`k ≥ 1`) for a row-major 2×2 matrix in wrapping
+/// arithmetic, when the quick power bound (see [`power_bound_fits`]) shows
+/// it exact; `false` (nothing written) otherwise.
+#[inline(always)]
+pub(crate) fn power2_exact<T: CheckedElem>(m: &[T; 4], k: u64, out: &mut [T; 4]) -> bool {
+    if !coarse_bound_within(m, 2, k, T::SAFE_BITS) {
+        return false;
+    }
+    *out = super::gemm::power2(m, k);
+    true
+}
+
 /// `A^k` (`k ≥ 1`) for an `N×N` stack matrix, exactly or `Err(Overflow)`.
 ///
 /// One bound for the whole power decides, before any product, whether the
