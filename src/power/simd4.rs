@@ -485,7 +485,7 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
                     return false;
                 }
                 if bits <= I32_BITS {
-                    power4_i32(s, &ints, k, out);
+                    store_int_rows(power4_i32(s, &ints, k), out);
                     return true;
                 }
             }
@@ -496,12 +496,11 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
                 int_to_f64(s, ints[3]),
             ];
             let p = diags_to_rows(s, &power_in_registers(s, &rows_to_diags(s, &rows), k));
-            for (dst, row) in out.chunks_exact_mut(4).zip(p) {
-                let row: [i64; 4] = f64_to_int(s, row);
-                for (d, v) in dst.iter_mut().zip(row) {
-                    *d = T::from_i64_lossy(v);
-                }
+            let mut wide = [[0i64; 4]; 4];
+            for (w, row) in wide.iter_mut().zip(p) {
+                *w = f64_to_int(s, row);
             }
+            store_int_rows(wide, out);
             true
         }
     }
@@ -566,7 +565,7 @@ fn mul32(s: V3, x: &Diags32, y: &[[__m128i; 4]; 4]) -> Diags32 {
 
 /// `out ← A^k` in `i32` lanes, the layout changes as in the `f64` kernel.
 #[inline(always)]
-fn power4_i32<T: CheckedElem>(s: V3, rows64: &[__m256i; 4], k: u64, out: &mut [T; 16]) {
+fn power4_i32(s: V3, rows64: &[__m256i; 4], k: u64) -> [[i64; 4]; 4] {
     // The low halves of the four i64 lanes (exact: every entry fits i32).
     let low = s.avx._mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
     let mut rows = [s.avx._mm256_castsi256_si128(rows64[0]); 4];
@@ -576,11 +575,22 @@ fn power4_i32<T: CheckedElem>(s: V3, rows64: &[__m256i; 4], k: u64, out: &mut [T
             ._mm256_castsi256_si128(s.avx2._mm256_permutevar8x32_epi32(v, low));
     }
     let p = diags_to_rows(s, &power_in_registers(s, &rows_to_diags(s, &rows), k));
-    for (dst, row) in out.chunks_exact_mut(4).zip(p) {
-        let row: [i64; 4] = pulp::cast(s.avx2._mm256_cvtepi32_epi64(row));
-        for (d, v) in dst.iter_mut().zip(row) {
-            *d = T::from_i64_lossy(v);
-        }
+    let mut wide = [[0i64; 4]; 4];
+    for (w, row) in wide.iter_mut().zip(p) {
+        *w = pulp::cast(s.avx2._mm256_cvtepi32_epi64(row));
+    }
+    wide
+}
+
+/// `out ← rows`, converted to `T`. One store loop after both kernels: with
+/// a store loop in each, the compiler merged their tails and wrote the last
+/// row as an 8-, a 16- and an 8-byte store, which a caller's 16-byte loads
+/// of that row (the allocating call's copy into its `Vec`) straddled, and a
+/// load that straddles two stores waits for both to reach the cache.
+#[inline(always)]
+fn store_int_rows<T: CheckedElem>(rows: [[i64; 4]; 4], out: &mut [T; 16]) {
+    for (dst, row) in out.as_chunks_mut::<4>().0.iter_mut().zip(rows) {
+        *dst = row.map(T::from_i64_lossy);
     }
 }
 
