@@ -627,8 +627,9 @@ fn has_register_kernel<A: PowerScalar, const N: usize>() -> bool {
     (N == 4 && A::HAS_POWER4) || (N == 3 && A::HAS_POWER3) || (N == 2 && A::HAS_POWER2)
 }
 
-/// `out ← A^k` (`out` row-major, `n²` long) by [`sealed::Kernel::power4_fast`]
-/// or [`sealed::Kernel::power3_fast`], reading `a` in place when it is
+/// `out ← A^k` (`out` row-major, `n²` long) by [`sealed::Kernel::power4_fast`],
+/// [`sealed::Kernel::power3_fast`] or [`sealed::Kernel::power2_fast`],
+/// reading `a` in place when it is
 /// contiguous row-major. (A stack copy of `a` would cost more than its
 /// stores: the kernels' vector loads cannot be forwarded from those scalar
 /// stores and wait for them, which measured 10 ns at n = 3.) `false` when
