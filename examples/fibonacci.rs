@@ -3,11 +3,20 @@
 //!
 //! ```sh
 //! cargo run --release --example fibonacci            # default n = 90
-//! cargo run --release --example fibonacci -- 93      # overflow reported for i64
+//! cargo run --release --example fibonacci -- 93      # F(93) overflows i64: reported
 //! ```
-use ndarray::array;
+use ndarray::{array, Array2};
+use numkit::power::PowerScalar;
 use numkit::{matrix_power, matrix_power_mod};
 use std::num::Wrapping;
+
+/// F(n) as the top-left entry of A^(n−1) (F(0) = 0 needs no product).
+fn fib_entry<T: PowerScalar>(a: &Array2<T>, n: u64) -> Result<T, numkit::Error> {
+    match n.checked_sub(1) {
+        None => Ok(T::zero()),
+        Some(m) => Ok(matrix_power(a, m)?[[0, 0]]),
+    }
+}
 
 fn main() {
     let n: u64 = match std::env::args().nth(1).map(|s| s.parse()) {
@@ -19,10 +28,12 @@ fn main() {
         }
     };
 
-    // i64: exact, or an error when F(n) (or F(n+1), also in A^n) does not fit.
+    // i64: exact, or an error when F(n) does not fit. F(n) is read from
+    // A^(n−1) = [[F(n), F(n−1)], [F(n−1), F(n−2)]], whose entries are all at
+    // most F(n); A^n would also hold F(n+1), which may overflow first.
     let a = array![[1i64, 1], [1, 0]];
-    match matrix_power(&a, n) {
-        Ok(p) => println!("i64:      F({n}) = {}", p[[0, 1]]),
+    match fib_entry(&a, n) {
+        Ok(f) => println!("i64:      F({n}) = {f}"),
         Err(e) => println!("i64:      F({n}) cannot be computed: {e}"),
     }
     // The limits: F(92) is the largest Fibonacci number in i64.
@@ -35,8 +46,8 @@ fn main() {
 
     // u128 holds up to F(186).
     let b = array![[1u128, 1], [1, 0]];
-    match matrix_power(&b, n) {
-        Ok(p) => println!("u128:     F({n}) = {}", p[[0, 1]]),
+    match fib_entry(&b, n) {
+        Ok(f) => println!("u128:     F({n}) = {f}"),
         Err(e) => println!("u128:     F({n}) cannot be computed: {e}"),
     }
     println!(

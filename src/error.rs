@@ -40,8 +40,10 @@ pub enum Error {
         /// Which computation overflowed (for example `"matrix product"`).
         context: &'static str,
     },
-    /// The matrix is singular (or numerically singular), so a negative power
-    /// does not exist.
+    /// The matrix is singular to working precision (its equilibrated
+    /// reciprocal condition number is below the element type's epsilon, or a
+    /// row, column or pivot is zero), so a negative power does not exist or
+    /// cannot be computed with any correct digit.
     Singular,
     /// A modular kernel was given modulus zero.
     ZeroModulus,

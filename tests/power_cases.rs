@@ -375,6 +375,90 @@ fn singular_and_non_finite_inverse() {
     assert_eq!(matrix_power_signed(&p, -3).unwrap(), p);
 }
 
+/// Exactly singular matrices whose elimination leaves a tiny nonzero pivot
+/// rather than zero: refused, in every float type. Found by review: before
+/// the condition test, the f64 and complex versions of the first matrix came
+/// back `Ok` with entries near 4.5e15.
+#[test]
+fn singular_despite_rounding() {
+    // Rows in arithmetic progression: r1 − r0 = r2 − r1, so det = 0.
+    let a = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]];
+    let z = a.mapv(|v| Complex::new(v, 0.0));
+    let z_rotated = a.mapv(|v| Complex::new(0.6 * v, 0.8 * v));
+    assert_eq!(matrix_power_signed(&a, -1), Err(Error::Singular));
+    assert_eq!(matrix_power_signed(&a.t(), -2), Err(Error::Singular));
+    assert_eq!(
+        matrix_power_signed(&a.mapv(|v| v as f32), -1),
+        Err(Error::Singular)
+    );
+    assert_eq!(matrix_power_signed(&z, -1), Err(Error::Singular));
+    assert_eq!(matrix_power_signed(&z_rotated, -1), Err(Error::Singular));
+    let z32 = z_rotated.mapv(|v| Complex::new(v.re as f32, v.im as f32));
+    assert_eq!(matrix_power_signed(&z32, -1), Err(Error::Singular));
+    // [[0.1, 0.2], [0.3, 0.6]]: singular in exact decimals; in binary the
+    // entries are not exactly dependent, but within rounding of it.
+    let d = array![[0.1, 0.2], [0.3, 0.6]];
+    assert_eq!(matrix_power_signed(&d, -1), Err(Error::Singular));
+    // A zero row, and a zero column.
+    let mut r = Array2::<f64>::eye(4);
+    r.row_mut(2).fill(0.0);
+    assert_eq!(matrix_power_signed(&r, -1), Err(Error::Singular));
+    assert_eq!(matrix_power_signed(&r.t(), -1), Err(Error::Singular));
+}
+
+/// Where the condition test draws the line, on `[[1, 1], [1, 1 + δ]]`:
+/// its inverse is `[[1 + 1/δ, −1/δ], [−1/δ, 1/δ]]`, so `‖A‖₁·‖A⁻¹‖₁ =
+/// (2 + δ)²/δ ≈ 4/δ`. δ = 2^-40 gives 2^42 < 1/ε = 2^52: inverted, and
+/// exactly (every value is a small multiple of a power of two). δ = 2^-52
+/// gives 2^54 > 2^52: refused as singular to working precision, although
+/// this particular inverse would be representable.
+#[test]
+fn condition_threshold() {
+    let near = |d: f64| array![[1.0, 1.0], [1.0, 1.0 + d]];
+    let big = 2f64.powi(40);
+    assert_eq!(
+        matrix_power_signed(&near(1.0 / big), -1).unwrap(),
+        array![[1.0 + big, -big], [-big, big]]
+    );
+    assert_eq!(
+        matrix_power_signed(&near(f64::EPSILON), -1),
+        Err(Error::Singular)
+    );
+    // f32: ε = 2^-23, so δ = 2^-16 (cond 2^18) passes and 2^-23 does not.
+    let near32 = |d: f32| array![[1.0f32, 1.0], [1.0, 1.0 + d]];
+    assert!(matrix_power_signed(&near32(2f32.powi(-16)), -1).is_ok());
+    assert_eq!(
+        matrix_power_signed(&near32(f32::EPSILON), -1),
+        Err(Error::Singular)
+    );
+}
+
+/// Matrices that are only badly scaled invert as well as balanced ones:
+/// equilibration by powers of two takes the scale out before the condition
+/// test and the pivoting.
+#[test]
+fn badly_scaled_but_well_conditioned() {
+    let tiny = 2f64.powi(-60);
+    assert_eq!(
+        matrix_power_signed(&array![[1.0, 0.0], [0.0, tiny]], -1).unwrap(),
+        array![[1.0, 0.0], [0.0, 1.0 / tiny]]
+    );
+    // Rows of [[2, 1], [1, 1]] (inverse [[1, −1], [−1, 2]]) in units 2^300
+    // apart: A⁻¹ = W⁻¹·D⁻¹ exactly.
+    let s = 2f64.powi(300);
+    let a = array![[2.0 * s, 1.0 * s], [1.0 / s, 1.0 / s]];
+    assert_eq!(
+        matrix_power_signed(&a, -1).unwrap(),
+        array![[1.0 / s, -s], [-1.0 / s, 2.0 * s]]
+    );
+    // Unscaled, cond₁ of this matrix is about 2^600: only equilibration lets
+    // it through.
+    assert_eq!(
+        matrix_power_signed(&a.mapv(|v| Complex::new(0.0, v)), -1).unwrap(),
+        array![[1.0 / s, -s], [-1.0 / s, 2.0 * s]].mapv(|v| Complex::new(0.0, -v))
+    );
+}
+
 #[test]
 fn modulus_zero_and_huge_moduli() {
     let a = array![[1u64, 1], [1, 0]];
@@ -397,6 +481,18 @@ fn modulus_zero_and_huge_moduli() {
         matrix_power_mod(&array![[123_456_789u64]], q - 1, q).unwrap()[[0, 0]],
         1
     );
+    // u128: any entries, a modulus up to u64::MAX; above it an error.
+    let c = array![[u128::MAX, 0], [0, 1u128 << 100]];
+    // 2^128 − 1 ≡ 2^64·2^64 − 1 ≡ 1·1 − 1 = 0 and 2^100 ≡ 2^36 mod 2^64 − 1.
+    assert_eq!(
+        matrix_power_mod(&c, 1, u128::from(u64::MAX)).unwrap(),
+        array![[0, 0], [0, 1u128 << 36]]
+    );
+    assert!(matches!(
+        matrix_power_mod(&c, 1, 1u128 << 64),
+        Err(Error::InvalidParameter { parameter: "m", .. })
+    ));
+    assert_eq!(matrix_power_mod(&c, 1, 0), Err(Error::ZeroModulus));
 }
 
 #[test]

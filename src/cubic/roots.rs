@@ -155,3 +155,91 @@ impl<'a, F> IntoIterator for &'a Roots<F> {
         self.iter()
     }
 }
+
+/// Approximate comparison with the [`approx`] crate's macros: equal root
+/// counts, and every pair of roots within the tolerance.
+///
+/// ```
+/// use approx::assert_abs_diff_eq;
+/// use numkit::cubic::{solve_cubic, Roots};
+/// // (x − 0.1)(x − 0.2)(x − 0.3), whose coefficients are rounded.
+/// let r = solve_cubic(1.0_f64, -0.6, 0.11, -0.006);
+/// let want = Roots::from_slice(&[0.1, 0.2, 0.3]).unwrap();
+/// assert_abs_diff_eq!(r, want, epsilon = 1e-12);
+/// assert!(!approx::abs_diff_eq!(r, Roots::from_slice(&[0.1, 0.2]).unwrap(), epsilon = 1.0));
+/// ```
+impl<F: approx::AbsDiffEq> approx::AbsDiffEq for Roots<F>
+where
+    F::Epsilon: Copy,
+{
+    type Epsilon = F::Epsilon;
+    fn default_epsilon() -> F::Epsilon {
+        F::default_epsilon()
+    }
+    fn abs_diff_eq(&self, other: &Self, epsilon: F::Epsilon) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|(x, y)| x.abs_diff_eq(y, epsilon))
+    }
+}
+
+/// Relative comparison: equal root counts, every pair of roots within
+/// `max_relative` of the larger (or within `epsilon`, for roots near zero).
+///
+/// ```
+/// use approx::assert_relative_eq;
+/// use numkit::cubic::{cubic_y_root, Roots};
+/// // 1e-6·y³ + 1.5·y − 3e6 = 0 has one real root, near 1.44e4 …
+/// let r = cubic_y_root(1e-6_f64, 3e6);
+/// // … here also found by bisection of the same equation.
+/// let (mut lo, mut hi) = (0.0_f64, 2e4);
+/// for _ in 0..200 {
+///     let mid = 0.5 * (lo + hi);
+///     if 1e-6 * mid * mid * mid + 1.5 * mid - 3e6 < 0.0 { lo = mid } else { hi = mid }
+/// }
+/// assert_relative_eq!(r, Roots::from_slice(&[lo]).unwrap(), max_relative = 1e-14);
+/// ```
+impl<F: approx::RelativeEq> approx::RelativeEq for Roots<F>
+where
+    F::Epsilon: Copy,
+{
+    fn default_max_relative() -> F::Epsilon {
+        F::default_max_relative()
+    }
+    fn relative_eq(&self, other: &Self, epsilon: F::Epsilon, max_relative: F::Epsilon) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|(x, y)| x.relative_eq(y, epsilon, max_relative))
+    }
+}
+
+/// Comparison in units in the last place: equal root counts, every pair of
+/// roots within `max_ulps`.
+///
+/// ```
+/// use approx::assert_ulps_eq;
+/// use numkit::cubic::{solve_depressed, Roots};
+/// // y³ − 2y = 0: roots −√2, 0, √2.
+/// let r = solve_depressed(-2.0_f64, 0.0);
+/// let s = 2.0_f64.sqrt();
+/// assert_ulps_eq!(r, Roots::from_slice(&[-s, 0.0, s]).unwrap(), max_ulps = 2);
+/// ```
+impl<F: approx::UlpsEq> approx::UlpsEq for Roots<F>
+where
+    F::Epsilon: Copy,
+{
+    fn default_max_ulps() -> u32 {
+        F::default_max_ulps()
+    }
+    fn ulps_eq(&self, other: &Self, epsilon: F::Epsilon, max_ulps: u32) -> bool {
+        self.len() == other.len()
+            && self
+                .iter()
+                .zip(other.iter())
+                .all(|(x, y)| x.ulps_eq(y, epsilon, max_ulps))
+    }
+}

@@ -34,6 +34,7 @@ use pulp::bytemuck::Pod;
 use pulp::x86::V3;
 
 use super::lanes::PairLanes;
+use super::schedule::tally;
 use super::simd4::dispatch;
 
 /// One matrix row of four complex numbers (eight floats `E`) in vector
@@ -204,9 +205,11 @@ fn power<R: ComplexRow>(s: V3, a: &Rows<R::E>, k: u64, out: &mut Rows<R::E>) {
         // lane-crossing shuffles, which measured slower (k = 10: c32 72
         // against 55 ns per call, c64 108 against 80).
         let m = std::hint::black_box(&mem.0);
+        tally();
         cur = mul(s, m, &cur, &swapped(s, &cur));
         store(s, cur, &mut mem.0);
         if (k >> bit) & 1 == 1 {
+            tally();
             cur = mul(s, std::hint::black_box(&mem.0), &a_rows, &a_swapped);
             store(s, cur, &mut mem.0);
         }
@@ -275,7 +278,7 @@ pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>
 
 #[cfg(test)]
 mod tests {
-    use super::super::simd4::tests::naive;
+    use super::super::simd4::tests::{naive, ran};
     use super::*;
 
     #[test]
@@ -288,7 +291,7 @@ mod tests {
         for k in 1..=5 {
             let want = naive(&m, k);
             let mut p = [Complex::new(0.0, 0.0); 16];
-            if power4_c64(&m, k, &mut p) {
+            if ran(power4_c64(&m, k, &mut p)) {
                 assert_eq!(p, want, "k = {k}");
             }
             // |z| < 8.3 for every entry: the bound 4^(k−1)·8.3^k on every
@@ -296,7 +299,7 @@ mod tests {
             if k <= 4 {
                 let m32 = m.map(|z| Complex::new(z.re as f32, z.im as f32));
                 let mut p32 = [Complex::new(0.0f32, 0.0); 16];
-                if power4_c32(&m32, k, &mut p32) {
+                if ran(power4_c32(&m32, k, &mut p32)) {
                     let want32 = want.map(|z| Complex::new(z.re as f32, z.im as f32));
                     assert_eq!(p32, want32, "c32, k = {k}");
                 }

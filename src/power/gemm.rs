@@ -4,6 +4,8 @@
 use num_complex::Complex;
 use std::num::Wrapping;
 
+use super::schedule::tally;
+
 /// Element arithmetic for the kernels that need no overflow check: floats,
 /// complex numbers, `Wrapping<_>`, and primitive integers once a bound has
 /// proved that no partial sum can overflow (then wrapping ops are exact).
@@ -276,8 +278,10 @@ pub(crate) fn small_power<T: Ring, const N: usize>(m: &[[T; N]; N], k: u64) -> [
     let mut bit = 63 - k.leading_zeros();
     while bit > 0 {
         bit -= 1;
+        tally();
         cur = small_mul(&cur, &cur);
         if (k >> bit) & 1 == 1 {
+            tally();
             cur = small_mul(&cur, m);
         }
     }

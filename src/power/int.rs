@@ -17,7 +17,7 @@
 //! integer multiplies (which AVX2 lacks) run one per cycle.
 
 use super::gemm::{gemm_blocked, Ring};
-use super::schedule::{steps, Step};
+use super::schedule::{steps, tally, Step};
 #[cfg(target_arch = "x86_64")]
 use super::simd4::power4_int_exact;
 
@@ -404,6 +404,7 @@ pub(crate) fn small_power_checked<T: CheckedElem, const N: usize>(
     *performed = 0;
     for step in steps(k) {
         *performed += 1;
+        tally();
         cur = match step {
             Step::Square => small_mul_checked(&cur, &cur)?,
             Step::MulA => small_mul_checked(&cur, m)?,

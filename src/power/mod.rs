@@ -129,7 +129,10 @@ mod sealed {
 
     /// Marks the types [`super::matrix_power_mod`] accepts.
     pub trait Modular: Copy {
-        fn to_u64(self) -> u64;
+        /// The modulus as `u64`, or `None` above `u64::MAX` (only `u128`).
+        fn modulus(self) -> Option<u64>;
+        /// `self mod m` (`m ≥ 1`).
+        fn reduce(self, m: u64) -> u64;
         fn from_u64(v: u64) -> Self;
     }
 }
@@ -299,13 +302,17 @@ impl_int!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 macro_rules! impl_mod {
     ($($t:ty),*) => {$(
         impl sealed::Modular for $t {
-            fn to_u64(self) -> u64 { self as u64 }
+            fn modulus(self) -> Option<u64> { u64::try_from(self).ok() }
+            // In 128 bits: a `u128` (or 128-bit `usize`) entry above
+            // `u64::MAX` keeps its high bits until the `%`.
+            fn reduce(self, m: u64) -> u64 { (self as u128 % u128::from(m)) as u64 }
+            // `v < m`, and `m` came from a value of this type.
             fn from_u64(v: u64) -> Self { v as $t }
         }
         impl ModScalar for $t {}
     )*};
 }
-impl_mod!(u8, u16, u32, u64, usize);
+impl_mod!(u8, u16, u32, u64, u128, usize);
 
 /// Reusable scratch memory for [`matrix_power_into`].
 ///
@@ -778,6 +785,7 @@ fn run_schedule<A: PowerScalar>(
     let mut cur: Option<bool> = None;
     for step in steps(k) {
         *products += 1;
+        schedule::tally();
         let in_first = match cur {
             None => {
                 A::gemm(n, abuf, abuf, first)?;
@@ -832,17 +840,33 @@ pub fn matrix_power_stack<A: PowerScalar>(a: &ArrayRef3<A>, k: u64) -> Result<Ar
 /// `A^k` for a signed exponent: for `k < 0`, `(A⁻¹)^|k|`, with the inverse
 /// from an LU factorisation with partial pivoting.
 ///
+/// The inverse is that of the equilibrated matrix `B = R·A·C` (`R`, `C`
+/// diagonal powers of two that bring every row's and column's largest entry
+/// to about 1, as LAPACK's `xGEEQUB`), unscaled exactly: a matrix that is
+/// only badly scaled, such as `diag(1, 2^-60)`, inverts as well as a
+/// balanced one.
+///
 /// # Errors
 /// [`Error::NotSquare`]; for `k < 0` also [`Error::NonFinite`] if `a` holds
-/// NaN or infinity, and [`Error::Singular`] if a pivot is exactly zero or the
-/// inverse is not finite.
+/// NaN or infinity, and [`Error::Singular`] if `a` is singular to working
+/// precision: a zero row, column or pivot, a reciprocal condition number
+/// `1/(‖B‖₁·‖B⁻¹‖₁)` below the element type's epsilon (LAPACK's `xGESVX`
+/// test), or an inverse beyond the type's range. Exactly singular matrices
+/// are refused even when rounding leaves every pivot nonzero; an invertible
+/// one is refused only beyond `cond₁(B) = 1/ε`, where its computed inverse
+/// would have no correct digit.
 ///
 /// ```
 /// use ndarray::array;
+/// use numkit::{matrix_power_signed, Error};
 /// let a = array![[2.0, 0.0], [0.0, 4.0]];
-/// assert_eq!(numkit::matrix_power_signed(&a, -2).unwrap(), array![[0.25, 0.0], [0.0, 0.0625]]);
-/// let singular = array![[1.0, 2.0], [2.0, 4.0]];
-/// assert_eq!(numkit::matrix_power_signed(&singular, -1), Err(numkit::Error::Singular));
+/// assert_eq!(matrix_power_signed(&a, -2).unwrap(), array![[0.25, 0.0], [0.0, 0.0625]]);
+/// // Singular; rounding leaves the last pivot at about 1e-16, not zero.
+/// let singular = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]];
+/// assert_eq!(matrix_power_signed(&singular, -1), Err(Error::Singular));
+/// // Badly scaled, not ill-conditioned: inverted exactly.
+/// let scaled = array![[1.0, 0.0], [0.0, 2f64.powi(-60)]];
+/// assert_eq!(matrix_power_signed(&scaled, -1).unwrap()[[1, 1]], 2f64.powi(60));
 /// ```
 pub fn matrix_power_signed<A: SignedPowerScalar>(
     a: &ArrayRef2<A>,
@@ -860,25 +884,37 @@ pub fn matrix_power_signed<A: SignedPowerScalar>(
 /// `1 ≤ m ≤ u64::MAX` (entries of `a` may be any value; they are reduced
 /// first). No intermediate can overflow: terms are formed in 128 bits.
 ///
+/// Element types: `u8`, `u16`, `u32`, `u64`, `u128` and `usize`. For `u128`
+/// the entries may be any value; the modulus must fit `u64`.
+///
 /// # Errors
-/// [`Error::NotSquare`]; [`Error::ZeroModulus`] if `m = 0`.
+/// [`Error::NotSquare`]; [`Error::ZeroModulus`] if `m = 0`;
+/// [`Error::InvalidParameter`] for a `u128` modulus above `u64::MAX`.
 ///
 /// ```
 /// use ndarray::array;
-/// // F(10^18) mod (2^61 − 1), by the Fibonacci matrix.
+/// // F(10^18) mod (2^61 − 1), by the Fibonacci matrix (the value is from an
+/// // independent fast-doubling computation).
 /// let fib = array![[1u64, 1], [1, 0]];
 /// let m = (1u64 << 61) - 1;
 /// let p = numkit::matrix_power_mod(&fib, 1_000_000_000_000_000_000, m).unwrap();
-/// assert!(p[[0, 1]] < m);
+/// assert_eq!(p[[0, 1]], 1_024_960_830_501_646_393);
 /// assert_eq!(numkit::matrix_power_mod(&fib, 10, 1000).unwrap()[[0, 1]], 55);
+/// // u128 entries beyond 2^64 are reduced exactly.
+/// let big = array![[(1u128 << 100) + 1, 0], [0, 1]];
+/// assert_eq!(numkit::matrix_power_mod(&big, 1, 1u128 << 32).unwrap()[[0, 0]], 1);
+/// assert!(numkit::matrix_power_mod(&big, 1, 1u128 << 64).is_err());
 /// ```
 pub fn matrix_power_mod<A: ModScalar>(a: &ArrayRef2<A>, k: u64, m: A) -> Result<Array2<A>, Error> {
     let n = square_dim(a)?;
-    let m = m.to_u64();
+    let m = m.modulus().ok_or_else(|| Error::InvalidParameter {
+        parameter: "m",
+        reason: "the modulus must be at most u64::MAX".to_string(),
+    })?;
     if m == 0 {
         return Err(Error::ZeroModulus);
     }
-    let a64: Vec<u64> = a.iter().map(|&v| v.to_u64() % m).collect();
+    let a64: Vec<u64> = a.iter().map(|&v| v.reduce(m)).collect();
     let r = modular::power_mod_u64(n, &a64, k, m);
     Ok(Array2::from_shape_fn((n, n), |(i, j)| {
         A::from_u64(r[i * n + j])
@@ -897,5 +933,82 @@ mod tests {
         gemm::gemm_blocked(6, &a, &a, &mut c1);
         int::gemm_checked(6, &a, &a, &mut c2).unwrap();
         assert_eq!(c1, c2);
+    }
+
+    /// The products of the left-to-right walk over `k`'s bits, counted one
+    /// by one: a squaring for every bit below the leading one, and a product
+    /// with `A` for every set bit among them.
+    fn walked(k: u64) -> u64 {
+        let Some(top) = k.checked_ilog2() else {
+            return 0;
+        };
+        (0..top).map(|bit| 1 + ((k >> bit) & 1)).sum()
+    }
+
+    /// `A^k` through `matrix_power` and `matrix_power_into`, checking that
+    /// the kernels formed exactly the products of the walk (test builds
+    /// count every product a kernel forms, see `schedule::tally`), that
+    /// the workspace reports that count, and that both calls agree.
+    fn check_products<A: PowerScalar + fmt::Debug + PartialEq>(
+        a: &ArrayRef2<A>,
+        k: u64,
+        what: &str,
+    ) {
+        let n = a.nrows();
+        let want = if n == 0 { 0 } else { walked(k) };
+        let (alloc, formed) = schedule::tallied(|| matrix_power(a, k).unwrap());
+        assert_eq!(formed, want, "{what}, n = {n}, k = {k}: matrix_power");
+        let mut out = Array2::zeros((n, n));
+        let mut ws = PowerWorkspace::new();
+        let ((), formed) =
+            schedule::tallied(|| matrix_power_into(a, k, &mut out, &mut ws).unwrap());
+        assert_eq!(formed, want, "{what}, n = {n}, k = {k}: _into");
+        assert_eq!(u64::from(ws.last_product_count()), want);
+        assert_eq!(out, alloc, "{what}, n = {n}, k = {k}");
+    }
+
+    /// Every kernel path forms exactly the scheduled products: the 2×2 stack
+    /// schedule, the 3×3 and 4×4 register kernels (real, complex, integer
+    /// lanes), the checked integer schedule behind a failed bound, the
+    /// general path (n = 5, 6) and the modular one; 4 products for k = 10
+    /// and 14 for k = 1000, against 6 and 16 for the loop that starts from
+    /// the identity.
+    #[test]
+    fn kernels_form_exactly_the_scheduled_products() {
+        assert_eq!((walked(10), walked(1000)), (4, 14));
+        let exponents = (0..=130).chain([1000, (1 << 20) + 1, u64::MAX]);
+        for k in exponents {
+            assert_eq!(u64::from(product_count(k)), walked(k), "k = {k}");
+            for n in 0..=6usize {
+                // A cyclic permutation: every power exact and bounded.
+                let p = Array2::from_shape_fn((n, n), |(i, j)| (j == (i + 1) % n) as u8);
+                check_products(&p.mapv(f64::from), k, "f64");
+                check_products(&p.mapv(f32::from), k, "f32");
+                check_products(&p.mapv(|v| Complex::new(f64::from(v), 0.0)), k, "c64");
+                check_products(&p.mapv(|v| Complex::new(f32::from(v), 0.0)), k, "c32");
+                check_products(&p.mapv(i64::from), k, "i64");
+                check_products(&p.mapv(i32::from), k, "i32");
+                check_products(&p.t(), k, "u8, transposed");
+                check_products(&p.mapv(i128::from), k, "i128");
+                check_products(&p.mapv(|v| Wrapping(u32::from(v))), k, "Wrapping<u32>");
+                if k <= 1 << 21 {
+                    // I + 2^40·E_01: the power bound fails at once, so the
+                    // checked schedule runs; A^k = I + k·2^40·E_01 fits.
+                    let mut u = Array2::<i64>::eye(n);
+                    if n >= 2 {
+                        u[[0, 1]] = 1 << 40;
+                    }
+                    check_products(&u, k, "i64, checked");
+                }
+                let pm = p.mapv(u64::from);
+                let (r, formed) = schedule::tallied(|| matrix_power_mod(&pm, k, 1000).unwrap());
+                assert_eq!(
+                    formed,
+                    if n == 0 { 0 } else { walked(k) },
+                    "mod, n = {n}, k = {k}"
+                );
+                assert_eq!(r, matrix_power(&pm, k).unwrap());
+            }
+        }
     }
 }

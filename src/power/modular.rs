@@ -6,7 +6,7 @@
 //! `2^128` is corrected by adding `2^128 mod m` (congruent to the lost carry),
 //! and each entry is reduced once at the end. No intermediate ever overflows.
 
-use super::schedule::{steps, Step};
+use super::schedule::{steps, tally, Step};
 
 /// `2^128 mod m`, for `m ≥ 1`.
 fn two_pow_128_mod(m: u64) -> u128 {
@@ -60,6 +60,7 @@ pub(crate) fn power_mod_u64(n: usize, a: &[u64], k: u64, m: u64) -> Vec<u64> {
     let mut cur = a.to_vec();
     let mut tmp = vec![0u64; n * n];
     for step in steps(k) {
+        tally();
         match step {
             Step::Square => mul_mod(n, &cur, &cur, &mut tmp, m, carry),
             Step::MulA => mul_mod(n, &cur, a, &mut tmp, m, carry),

@@ -25,6 +25,29 @@ pub(crate) fn steps(k: u64) -> impl Iterator<Item = Step> {
     })
 }
 
+/// Marks one matrix product formed by a kernel. Test builds count them per
+/// thread (see [`tallied`]), so that unit tests observe the products the
+/// kernels really form rather than trusting [`product_count`]; in every
+/// other build this is nothing.
+#[inline(always)]
+pub(crate) fn tally() {
+    #[cfg(test)]
+    TALLY.with(|t| t.set(t.get() + 1));
+}
+
+#[cfg(test)]
+thread_local! {
+    static TALLY: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The products this thread's kernels formed while running `f`.
+#[cfg(test)]
+pub(crate) fn tallied<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let before = TALLY.with(std::cell::Cell::get);
+    let r = f();
+    (r, TALLY.with(std::cell::Cell::get) - before)
+}
+
 /// Number of matrix products [`crate::matrix_power`] performs for exponent `k`.
 ///
 /// It is `⌊log₂ k⌋ + popcount(k) − 1` for `k ≥ 1` and 0 for `k = 0` (the
