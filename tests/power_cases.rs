@@ -399,6 +399,12 @@ fn singular_despite_rounding() {
     // entries are not exactly dependent, but within rounding of it.
     let d = array![[0.1, 0.2], [0.3, 0.6]];
     assert_eq!(matrix_power_signed(&d, -1), Err(Error::Singular));
+    // Complex entries whose |re| + |im| overflows f64: equilibrated without
+    // overflow, and inverted (1/z = conj(z)/|z|², a subnormal-range value).
+    let huge = array![[Complex::new(f64::MAX, f64::MAX)]];
+    let inv = matrix_power_signed(&huge, -1).unwrap()[[0, 0]];
+    let want = 0.5 / f64::MAX;
+    assert!((inv.re - want).abs() <= 1e-3 * want && (inv.im + want).abs() <= 1e-3 * want);
     // A zero row, and a zero column.
     let mut r = Array2::<f64>::eye(4);
     r.row_mut(2).fill(0.0);

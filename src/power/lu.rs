@@ -10,6 +10,9 @@ pub trait InvElem: LinalgScalar + PartialEq {
     /// Pivot size: `|x|` for reals, `|re| + |im|` for complex (as LAPACK's
     /// `i?amax` does — cheaper than the modulus and equally good for pivoting).
     fn pivot_size(self) -> f64;
+    /// `log₂` of [`InvElem::pivot_size`], finite for every finite nonzero
+    /// element (the size itself overflows for complex parts near `MAX`).
+    fn log2_size(self) -> f64;
     fn is_finite_elem(self) -> bool;
     /// Machine epsilon of the real type the element is made of.
     fn epsilon() -> f64;
@@ -21,6 +24,7 @@ macro_rules! inv_real {
     ($($t:ty),*) => {$(
         impl InvElem for $t {
             fn pivot_size(self) -> f64 { f64::from(self.abs()) }
+            fn log2_size(self) -> f64 { self.pivot_size().log2() }
             fn is_finite_elem(self) -> bool { self.is_finite() }
             fn epsilon() -> f64 { f64::from(<$t>::EPSILON) }
             fn scale_pow2(mut self, mut e: i32) -> Self {
@@ -37,6 +41,9 @@ macro_rules! inv_real {
         }
         impl InvElem for Complex<$t> {
             fn pivot_size(self) -> f64 { f64::from(self.re.abs()) + f64::from(self.im.abs()) }
+            fn log2_size(self) -> f64 {
+                (0.5 * f64::from(self.re.abs()) + 0.5 * f64::from(self.im.abs())).log2() + 1.0
+            }
             fn is_finite_elem(self) -> bool { self.re.is_finite() && self.im.is_finite() }
             fn epsilon() -> f64 { f64::from(<$t>::EPSILON) }
             fn scale_pow2(self, e: i32) -> Self {
@@ -79,7 +86,7 @@ pub(crate) fn inverse<A: InvElem>(a: &ArrayRef2<A>) -> Result<Array2<A>, Error> 
         // A zero row or column.
         return Err(Error::Singular);
     };
-    // Row-major working copy, factorised in place as P·A = L·U.
+    // Row-major working copy of B, factorised in place as P·B = L·U.
     let mut lu: Vec<A> = a
         .indexed_iter()
         .map(|((i, j), &v)| v.scale_pow2(row_exp[i] + col_exp[j]))
@@ -176,12 +183,13 @@ pub(crate) fn inverse<A: InvElem>(a: &ArrayRef2<A>) -> Result<Array2<A>, Error> 
 /// `[1/√2, √2)`; `None` if a row or a column is zero. Worked out on
 /// `log₂` of the entry sizes, where no scaling can overflow.
 fn equilibrate<A: InvElem>(a: &ArrayRef2<A>) -> Option<(Vec<i32>, Vec<i32>)> {
-    // Sizes are finite and below 2^1025 (complex: |re| + |im|), subnormal at
-    // worst above 2^-1075, so every exponent is within ±1100.
+    // Sizes of finite nonzero entries lie between 2^-1075 and 2^1025, so
+    // every exponent is within ±1100 (the clamp only guards that claim).
     let to_unit = |log2_largest: f64| {
-        (log2_largest > f64::NEG_INFINITY).then(|| -(log2_largest.round() as i32))
+        (log2_largest > f64::NEG_INFINITY)
+            .then(|| -(log2_largest.round().clamp(-1100.0, 1100.0) as i32))
     };
-    let log2_size = |v: &A| v.pivot_size().log2();
+    let log2_size = |v: &A| v.log2_size();
     let rows = a
         .rows()
         .into_iter()
