@@ -465,7 +465,7 @@ fn huge_roots(a: f64, b: f64, c: f64, d: f64, kb: i32, kc: i32, kd: i32, want: b
 }
 
 /// Roots of a cubic whose roots fall into magnitude groups more than 2^80
-/// apart (`coef[i]` multiplies x^i; coef[0], coef[3] nonzero). Each Newton
+/// apart (`coef[i]` multiplies x^i; `coef[0]`, `coef[3]` nonzero). Each Newton
 /// polygon group is the root set of the sub-polynomial of its edge, to
 /// relative accuracy 2^-80 below that of the sub-solve; groups closer than
 /// that are merged (at most a quadratic, since the spread is > 2^960).

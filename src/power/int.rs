@@ -7,7 +7,7 @@
 //! value and the fast blocked kernel is used. Otherwise every entry is
 //! accumulated in a 128-bit integer with an overflow flag and converted to `T`
 //! with a range check, so the result is exact or the call returns
-//! [`Error::Overflow`](crate::Error::Overflow) — never a wrapped value.
+//! [`Error::Overflow`] — never a wrapped value.
 //!
 //! When the same bound is at most 2^53 (and the CPU has AVX2+FMA), the
 //! product runs in `f64` on the float strip kernel instead: every entry,

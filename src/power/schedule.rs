@@ -26,7 +26,7 @@ pub(crate) fn steps(k: u64) -> impl Iterator<Item = Step> {
 }
 
 /// Marks one matrix product formed by a kernel. Test builds count them per
-/// thread (see [`tallied`]), so that unit tests observe the products the
+/// thread (see `tallied`), so that unit tests observe the products the
 /// kernels really form rather than trusting [`product_count`]; in every
 /// other build this is nothing.
 #[inline(always)]
