@@ -142,6 +142,14 @@ impl<F: PartialEq> PartialEq for Roots<F> {
     }
 }
 
+impl<F> Roots<F> {
+    /// Equal root counts, and `close` holds for every pair of roots: the
+    /// shape of each approximate comparison below.
+    fn pairwise(&self, other: &Self, close: impl Fn(&F, &F) -> bool) -> bool {
+        self.len() == other.len() && self.iter().zip(other.iter()).all(|(x, y)| close(x, y))
+    }
+}
+
 impl<F: fmt::Debug> fmt::Debug for Roots<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
@@ -177,11 +185,7 @@ where
         F::default_epsilon()
     }
     fn abs_diff_eq(&self, other: &Self, epsilon: F::Epsilon) -> bool {
-        self.len() == other.len()
-            && self
-                .iter()
-                .zip(other.iter())
-                .all(|(x, y)| x.abs_diff_eq(y, epsilon))
+        self.pairwise(other, |x, y| x.abs_diff_eq(y, epsilon))
     }
 }
 
@@ -209,11 +213,7 @@ where
         F::default_max_relative()
     }
     fn relative_eq(&self, other: &Self, epsilon: F::Epsilon, max_relative: F::Epsilon) -> bool {
-        self.len() == other.len()
-            && self
-                .iter()
-                .zip(other.iter())
-                .all(|(x, y)| x.relative_eq(y, epsilon, max_relative))
+        self.pairwise(other, |x, y| x.relative_eq(y, epsilon, max_relative))
     }
 }
 
@@ -236,10 +236,6 @@ where
         F::default_max_ulps()
     }
     fn ulps_eq(&self, other: &Self, epsilon: F::Epsilon, max_ulps: u32) -> bool {
-        self.len() == other.len()
-            && self
-                .iter()
-                .zip(other.iter())
-                .all(|(x, y)| x.ulps_eq(y, epsilon, max_ulps))
+        self.pairwise(other, |x, y| x.ulps_eq(y, epsilon, max_ulps))
     }
 }

@@ -91,6 +91,7 @@ pub(crate) fn inverse<A: InvElem>(a: &ArrayRef2<A>) -> Result<Array2<A>, Error> 
         .indexed_iter()
         .map(|((i, j), &v)| v.scale_pow2(row_exp[i] + col_exp[j]))
         .collect();
+    let norm_b = norm1(n, lu.iter().copied());
     let mut perm: Vec<usize> = (0..n).collect();
     for col in 0..n {
         let (p, size) =
@@ -155,14 +156,8 @@ pub(crate) fn inverse<A: InvElem>(a: &ArrayRef2<A>) -> Result<Array2<A>, Error> 
             x[i * n + j] = x[i * n + j] / d;
         }
     }
-    // `lu` now holds the factors, so B's norm is taken from `a` through the
-    // same exact scaling. `‖B‖₁·‖B⁻¹‖₁ ≥ 1` for every invertible `B`, so an
-    // overflow to infinity here is a condition number far beyond 1/ε.
-    let norm_b = norm1(
-        n,
-        a.indexed_iter()
-            .map(|((i, j), &v)| v.scale_pow2(row_exp[i] + col_exp[j])),
-    );
+    // `‖B‖₁·‖B⁻¹‖₁ ≥ 1` for every invertible `B`, so an overflow to
+    // infinity here is a condition number far beyond 1/ε.
     let cond_times_eps = norm_b * norm1(n, x.iter().copied()) * A::epsilon();
     if cond_times_eps > 1.0 || cond_times_eps.is_nan() {
         return Err(Error::Singular);
