@@ -220,38 +220,93 @@ fn bounded_matrix() -> impl Strategy<Value = Array2<i64>> {
     ]
 }
 
-fn bounded_contract<T>(a: &Array2<i64>, k: u64) -> Result<(), TestCaseError>
+/// `A^k` in `i128` for a bounded matrix, and the largest entry of every
+/// `|A|^j`, `j ≤ k`, advanced one power at a time so that a sweep over `k`
+/// forms each power once.
+struct BoundedPowers {
+    a: Array2<i128>,
+    abs: Array2<i128>,
+    k: u64,
+    exact: Array2<i128>,
+    magnitude: Array2<i128>,
+    largest_magnitude: i128,
+}
+
+impl BoundedPowers {
+    fn new(a: &Array2<i64>) -> Self {
+        let n = a.nrows();
+        let a = a.mapv(i128::from);
+        BoundedPowers {
+            abs: a.mapv(i128::abs),
+            a,
+            k: 0,
+            exact: identity(n),
+            magnitude: identity(n),
+            largest_magnitude: 0,
+        }
+    }
+
+    fn at(a: &Array2<i64>, k: u64) -> Self {
+        let mut p = Self::new(a);
+        for _ in 0..k {
+            p.advance();
+        }
+        p
+    }
+
+    fn advance(&mut self) {
+        self.k += 1;
+        self.exact = naive_mul(&self.exact, &self.a);
+        self.magnitude = naive_mul(&self.magnitude, &self.abs);
+        let largest = self.magnitude.iter().copied().fold(0, i128::max);
+        self.largest_magnitude = self.largest_magnitude.max(largest);
+    }
+}
+
+/// The contract of [`check_int_contract`] for the element type `T`, against
+/// the `i128` reference `p`.
+fn bounded_contract<T>(p: &BoundedPowers) -> Result<(), TestCaseError>
 where
-    T: numkit::power::PowerScalar + Bounded + TryFrom<i64> + Into<BigInt>,
+    T: numkit::power::PowerScalar + Bounded + TryFrom<i128> + Into<BigInt>,
 {
-    let n = a.nrows();
-    let at: Array2<T> = a.mapv(|v| T::try_from(v).ok().expect("entries are in -1..=1"));
-    let wide = a.mapv(i128::from);
-    let abs = wide.mapv(i128::abs);
+    let at: Array2<T> =
+        p.a.mapv(|v| T::try_from(v).ok().expect("entries are in -1..=1"));
     let (lo, hi): (BigInt, BigInt) = (T::min_value().into(), T::max_value().into());
     let fits = |v: i128| BigInt::from(v) >= lo && BigInt::from(v) <= hi;
-    let mut exact = identity::<i128>(n);
-    let mut mag = identity::<i128>(n);
-    let mut all_mag_fit = true;
-    for _ in 0..k {
-        exact = naive_mul(&exact, &wide);
-        mag = naive_mul(&mag, &abs);
-        all_mag_fit &= mag.iter().all(|&v| fits(v));
-    }
-    match matrix_power(&at, k) {
+    match matrix_power(&at, p.k) {
         Ok(r) => {
             prop_assert!(
-                exact.iter().all(|&v| fits(v)),
+                p.exact.iter().all(|&v| fits(v)),
                 "Ok although A^k does not fit"
             );
-            prop_assert_eq!(r.mapv(Into::into), exact.mapv(BigInt::from));
+            prop_assert_eq!(r.mapv(Into::into), p.exact.mapv(BigInt::from));
         }
         Err(e) => {
             prop_assert!(matches!(e, numkit::Error::Overflow { .. }), "{e:?}");
-            prop_assert!(!all_mag_fit, "Err although every |A|^j fits");
+            prop_assert!(!fits(p.largest_magnitude), "Err although every |A|^j fits");
         }
     }
     Ok(())
+}
+
+/// [`bounded_contract`] for every primitive integer type: the signed ones on
+/// `signed`'s matrix, the unsigned ones on `unsigned`'s (its absolute value).
+fn bounded_contract_every_type(
+    signed: &BoundedPowers,
+    unsigned: &BoundedPowers,
+) -> Result<(), TestCaseError> {
+    bounded_contract::<i8>(signed)?;
+    bounded_contract::<i16>(signed)?;
+    bounded_contract::<i32>(signed)?;
+    bounded_contract::<i64>(signed)?;
+    bounded_contract::<i128>(signed)?;
+    bounded_contract::<isize>(signed)?;
+    bounded_contract::<u8>(unsigned)?;
+    bounded_contract::<u16>(unsigned)?;
+    bounded_contract::<u32>(unsigned)?;
+    bounded_contract::<u64>(unsigned)?;
+    bounded_contract::<u128>(unsigned)?;
+    bounded_contract::<usize>(unsigned)
 }
 
 proptest! {
@@ -260,19 +315,10 @@ proptest! {
     /// Every primitive integer type.
     #[test]
     fn bounded_exact_full_sizes(a in bounded_matrix(), k in exponent()) {
-        bounded_contract::<i8>(&a, k)?;
-        bounded_contract::<i16>(&a, k)?;
-        bounded_contract::<i32>(&a, k)?;
-        bounded_contract::<i64>(&a, k)?;
-        bounded_contract::<i128>(&a, k)?;
-        bounded_contract::<isize>(&a, k)?;
-        let abs = a.mapv(i64::abs);
-        bounded_contract::<u8>(&abs, k)?;
-        bounded_contract::<u16>(&abs, k)?;
-        bounded_contract::<u32>(&abs, k)?;
-        bounded_contract::<u64>(&abs, k)?;
-        bounded_contract::<u128>(&abs, k)?;
-        bounded_contract::<usize>(&abs, k)?;
+        bounded_contract_every_type(
+            &BoundedPowers::at(&a, k),
+            &BoundedPowers::at(&a.mapv(i64::abs), k),
+        )?;
     }
 }
 
@@ -1082,48 +1128,44 @@ fn every_exponent_to_64_every_type() {
             _ if i < j => [(-1i64), 0, 1][(next() % 3) as usize],
             _ => 0,
         });
+        let f32s = f.mapv(|v| v as f32);
+        let z32 = z.mapv(|v| Complex::new(v.re as f32, v.im as f32));
         let (mut pf, mut pz, mut pw) = (identity(n), identity(n), identity(n));
+        let (mut pf32, mut pz32) = (identity(n), identity(n));
+        let mut bounded = [&cyclic, &triangular]
+            .map(|a| [BoundedPowers::new(a), BoundedPowers::new(&a.mapv(i64::abs))]);
         for k in 0..=64u64 {
             let tol = float_tolerance(&f.mapv(f64::abs), k, F64);
             within(&matrix_power(&f, k).unwrap(), &pf, &tol, f64::abs).unwrap();
-            let f32s = f.mapv(|v| v as f32);
             let tol = float_tolerance(&f32s.mapv(|v| f64::from(v.abs())), k, F32);
-            let r32 = matrix_power(&f32s, k).unwrap();
-            within(&r32, &naive_pow(&f32s, k), &tol, |d: f32| {
+            within(&matrix_power(&f32s, k).unwrap(), &pf32, &tol, |d: f32| {
                 f64::from(d.abs())
             })
             .unwrap();
             let tol = float_tolerance(&z.mapv(|v| v.norm()), k, C64);
             within(&matrix_power(&z, k).unwrap(), &pz, &tol, Complex::norm).unwrap();
-            let z32 = z.mapv(|v| Complex::new(v.re as f32, v.im as f32));
             let tol = float_tolerance(&z32.mapv(|v| f64::from(v.norm())), k, C32);
-            let rz32 = matrix_power(&z32, k).unwrap();
-            within(&rz32, &naive_pow(&z32, k), &tol, |d: Complex<f32>| {
-                f64::from(d.norm())
-            })
+            within(
+                &matrix_power(&z32, k).unwrap(),
+                &pz32,
+                &tol,
+                |d: Complex<f32>| f64::from(d.norm()),
+            )
             .unwrap();
             assert_eq!(
                 matrix_power(&w, k).unwrap(),
                 pw,
                 "Wrapping<u64>, n = {n}, k = {k}"
             );
-            for a in [&cyclic, &triangular] {
-                bounded_contract::<i8>(a, k).unwrap();
-                bounded_contract::<i16>(a, k).unwrap();
-                bounded_contract::<i32>(a, k).unwrap();
-                bounded_contract::<i64>(a, k).unwrap();
-                bounded_contract::<i128>(a, k).unwrap();
-                bounded_contract::<isize>(a, k).unwrap();
-                let abs = a.mapv(i64::abs);
-                bounded_contract::<u8>(&abs, k).unwrap();
-                bounded_contract::<u16>(&abs, k).unwrap();
-                bounded_contract::<u32>(&abs, k).unwrap();
-                bounded_contract::<u64>(&abs, k).unwrap();
-                bounded_contract::<u128>(&abs, k).unwrap();
-                bounded_contract::<usize>(&abs, k).unwrap();
+            for [signed, unsigned] in &mut bounded {
+                bounded_contract_every_type(signed, unsigned).unwrap();
+                signed.advance();
+                unsigned.advance();
             }
             pf = naive_mul(&pf, &f);
+            pf32 = naive_mul(&pf32, &f32s);
             pz = naive_mul(&pz, &z);
+            pz32 = naive_mul(&pz32, &z32);
             pw = naive_mul(&pw, &w);
         }
     }
