@@ -322,6 +322,142 @@ proptest! {
     }
 }
 
+/// For element types of at most 32 bits no partial sum can leave the
+/// 128-bit accumulator, so the contract's middle ground disappears: the call
+/// fails exactly when a matrix the schedule forms (left-to-right over `k`'s
+/// bits from `A`: square, then times `A` for a set bit) has an entry outside
+/// `T`. Walked here in `i128` (entries stay below 2^32·12 before the walk
+/// stops) and compared with the outcome, on every path: the 2×2 schedule,
+/// the 3×3/4×4 register kernels and their fallback, the `n = 5…7` stack
+/// schedule (in `f64` for 8- and 16-bit types) and the general path.
+fn schedule_fits<T: Bounded + Into<i128>>(a: &Array2<i128>, k: u64) -> Option<Array2<i128>> {
+    let (lo, hi): (i128, i128) = (T::min_value().into(), T::max_value().into());
+    let fits = |m: &Array2<i128>| m.iter().all(|&v| v >= lo && v <= hi);
+    let n = a.nrows();
+    if k == 0 || n == 0 {
+        return Some(identity(n));
+    }
+    let mut cur = a.clone();
+    for bit in (0..k.ilog2()).rev() {
+        cur = naive_mul(&cur, &cur);
+        if !fits(&cur) {
+            return None;
+        }
+        if (k >> bit) & 1 == 1 {
+            cur = naive_mul(&cur, a);
+            if !fits(&cur) {
+                return None;
+            }
+        }
+    }
+    Some(cur)
+}
+
+fn exact_decision<T>(a: &Array2<i128>, k: u64) -> Result<(), TestCaseError>
+where
+    T: numkit::power::PowerScalar + Bounded + TryFrom<i128> + Into<i128>,
+{
+    let Ok(at) = a
+        .iter()
+        .map(|&v| T::try_from(v))
+        .collect::<Result<Vec<T>, _>>()
+    else {
+        return Ok(()); // an entry outside T: not a matrix of this type
+    };
+    let at = Array2::from_shape_vec(a.raw_dim(), at).unwrap();
+    let want = schedule_fits::<T>(a, k);
+    match (matrix_power(&at, k), want) {
+        (Ok(r), Some(w)) => prop_assert_eq!(r.mapv(Into::<i128>::into), w),
+        (Err(e), None) => prop_assert!(matches!(e, numkit::Error::Overflow { .. }), "{e:?}"),
+        (got, want) => prop_assert!(
+            false,
+            "{}: n = {}, k = {k}: got {:?}, the schedule {}",
+            std::any::type_name::<T>(),
+            a.nrows(),
+            got.map(|_| "Ok"),
+            if want.is_some() {
+                "fits"
+            } else {
+                "does not fit"
+            }
+        ),
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn narrow_types_fail_exactly_when_a_formed_power_does_not_fit(
+        a in prop_oneof![
+            4 => square(MAX_N, -2i128..=2),
+            1 => square(MAX_N, -130i128..=130),
+            1 => square(MAX_N, -70_000i128..=70_000),
+            1 => square(MAX_N, prop_oneof![8 => -1i128..=1, 1 => -300i128..=300]),
+        ],
+        k in exponent(),
+    ) {
+        let abs = a.mapv(i128::abs);
+        exact_decision::<i8>(&a, k)?;
+        exact_decision::<i16>(&a, k)?;
+        exact_decision::<i32>(&a, k)?;
+        exact_decision::<u8>(&abs, k)?;
+        exact_decision::<u16>(&abs, k)?;
+        exact_decision::<u32>(&abs, k)?;
+    }
+}
+
+/// The decision of [`exact_decision`] at the edges of each type: a 2×2
+/// block `[[x, y], [z, w]]` (entries from values around 0, √MAX, MAX/2,
+/// MAX/3 and MAX, and their negatives for signed types) in the top-left
+/// corner of an identity of every size that takes a different path, squared
+/// and cubed. Its square's entries `x² + yz`, `y(x + w)`… land on, just
+/// inside and just outside the type's range.
+#[test]
+fn narrow_types_decide_exactly_at_the_range_edges() {
+    fn edges<T>(candidates: &[i128])
+    where
+        T: numkit::power::PowerScalar + Bounded + TryFrom<i128> + Into<i128>,
+    {
+        let (lo, hi): (i128, i128) = (T::min_value().into(), T::max_value().into());
+        let values: Vec<i128> = candidates
+            .iter()
+            .copied()
+            .filter(|v| (lo..=hi).contains(v))
+            .collect();
+        for &x in &values {
+            for &y in &values {
+                for &z in &values {
+                    for &w in &values {
+                        for n in [2, 3, 4, 5, 7, 8] {
+                            let mut a = identity::<i128>(n);
+                            a[[0, 0]] = x;
+                            a[[0, 1]] = y;
+                            a[[1, 0]] = z;
+                            a[[1, 1]] = w;
+                            for k in [2, 3] {
+                                if let Err(e) = exact_decision::<T>(&a, k) {
+                                    panic!("{e}");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Per type: 0, 1, 2, √MAX ± 1 (squares on either side of MAX), MAX/2
+    // and MAX/2 + 1 (doubled: MAX − 1 and MAX + 1), MAX, and for signed
+    // types their negatives and MIN (13 values: 28,561 blocks per size and k).
+    edges::<i8>(&[-128, -127, -64, -12, -11, 0, 1, 2, 11, 12, 63, 64, 127]);
+    edges::<u8>(&[0, 1, 2, 15, 16, 127, 128, 254, 255]);
+    edges::<u16>(&[0, 1, 2, 255, 256, 32_767, 32_768, 65_534, 65_535]);
+    edges::<i16>(&[
+        -32_768, -32_767, -16_384, -182, -181, 0, 1, 2, 181, 182, 16_383, 16_384, 32_767,
+    ]);
+}
+
 /// 3×3 and 4×4 integer powers near the limits of the register kernels
 /// (x86-64 with AVX2): 2^31 for the `i32`-lane kernels (both sizes), 2^51 for
 /// the 4×4 `f64` one. `k` and the largest entry `m` are chosen so that the

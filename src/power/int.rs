@@ -56,6 +56,10 @@ pub(crate) trait CheckedElem: Ring + Eq {
     fn sign_folded(self) -> u64;
     /// Largest `b` with `2^b ≤ T::MAX`.
     const SAFE_BITS: u64;
+    /// `T::MIN` and `T::MAX` as `f64` (exact for the 8- and 16-bit types,
+    /// the only ones [`narrow_power`] reads them for).
+    const MIN_F64: f64;
+    const MAX_F64: f64;
     fn to_acc(self) -> Self::Acc;
     /// `acc + x·y` and whether it overflowed the accumulator.
     fn acc_madd(acc: Self::Acc, x: Self::Acc, y: Self) -> (Self::Acc, bool);
@@ -90,6 +94,8 @@ macro_rules! checked_narrow {
                 (if self < 0 { !self } else { self }) as u64
             }
             const SAFE_BITS: u64 = (<$t>::MAX as u128).count_ones() as u64 - 1;
+            const MIN_F64: f64 = <$t>::MIN as f64;
+            const MAX_F64: f64 = <$t>::MAX as f64;
             #[inline(always)]
             fn to_acc(self) -> $acc { self as $acc }
             #[inline(always)]
@@ -125,6 +131,8 @@ macro_rules! checked_wide {
                 u64::try_from(f).unwrap_or(u64::MAX)
             }
             const SAFE_BITS: u64 = (<$t>::MAX as u128).count_ones() as u64 - 1;
+            const MIN_F64: f64 = <$t>::MIN as f64;
+            const MAX_F64: f64 = <$t>::MAX as f64;
             #[inline(always)]
             fn to_acc(self) -> $t { self }
             #[inline(always)]
@@ -337,8 +345,10 @@ pub(crate) fn power4_exact<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16
             return true;
         }
         let limit = T::MAX_MAG.min(u128::from(EXACT_LIMIT - 1));
-        power_bound_fits(max_magnitude(m), 4, k, limit)
-            && power4_int_exact(m, k, out, Bound::Proved)
+        if power_bound_fits(max_magnitude(m), 4, k, limit) {
+            return power4_int_exact(m, k, out, Bound::Proved);
+        }
+        T::MAX_MAG <= u128::from(u16::MAX) && super::simd4::power4_narrow_checked(m, k, out)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -374,6 +384,10 @@ pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9])
 /// it exact; `false` (nothing written) otherwise.
 #[inline(always)]
 pub(crate) fn power2_exact<T: CheckedElem>(m: &[T; 4], k: u64, out: &mut [T; 4]) -> bool {
+    if let Some(p) = power_in_i64(&[[m[0], m[1]], [m[2], m[3]]], k) {
+        *out = [p[0][0], p[0][1], p[1][0], p[1][1]];
+        return true;
+    }
     if !coarse_bound_within(m, 2, k, T::SAFE_BITS) {
         return false;
     }
@@ -394,11 +408,17 @@ pub(crate) fn small_power_checked<T: CheckedElem, const N: usize>(
     performed: &mut u32,
 ) -> Result<[[T; N]; N], Error> {
     debug_assert!(k >= 1);
+    if let Some(p) = power_in_i64(m, k) {
+        return Ok(p);
+    }
     let entries = m.as_flattened();
     if coarse_bound_within(entries, N, k, T::SAFE_BITS)
         || power_bound_fits(max_magnitude(entries), N as u128, k, T::MAX_MAG)
     {
         return Ok(super::gemm::small_power(m, k));
+    }
+    if T::MAX_MAG <= u128::from(u16::MAX) {
+        return narrow_power(m, k, performed);
     }
     let mut cur = *m;
     *performed = 0;
@@ -411,6 +431,70 @@ pub(crate) fn small_power_checked<T: CheckedElem, const N: usize>(
         };
     }
     Ok(cur)
+}
+
+/// For the 128-bit types, when the quick whole-power bound stays within
+/// 2^62: the stack schedule in wrapping `i64`, exact under that bound (see
+/// [`power_bound_fits`]), at one multiply per term where `i128` takes
+/// three. `None` for every other type or a larger bound.
+#[inline(always)]
+fn power_in_i64<T: CheckedElem, const N: usize>(m: &[[T; N]; N], k: u64) -> Option<[[T; N]; N]> {
+    if T::MAX_MAG <= u128::from(u64::MAX) || !coarse_bound_within(m.as_flattened(), N, k, 62) {
+        return None;
+    }
+    // Under the bound every entry is at most 2^62 in magnitude.
+    let narrow = m.map(|row| row.map(|v| v.to_i64_bits().unwrap_or(0)));
+    let p = super::gemm::small_power(&narrow, k);
+    Some(p.map(|row| row.map(T::from_i64_lossy)))
+}
+
+/// The checked schedule for 8- and 16-bit types, whose whole-power bound
+/// fails for almost every call (`4^(k−1)` alone passes `i8::MAX` at `k = 5`),
+/// in `f64`: every product's inputs are checked to fit `T`, so each partial
+/// sum is an integer of magnitude at most `N·2^32 < 2^53`, exact in `f64` in
+/// any order, and the product is checked against `T`'s range before the next
+/// one. `Err` exactly when a matrix the schedule forms has an entry outside
+/// `T`, as in the 128-bit path, at the float stack kernel's speed. (At
+/// n = 4 the register kernel [`super::simd4::power4_narrow_checked`] runs
+/// first; this is its fallback and the path for n = 1…3 and 5…7.)
+#[inline(always)]
+fn narrow_power<T: CheckedElem, const N: usize>(
+    m: &[[T; N]; N],
+    k: u64,
+    performed: &mut u32,
+) -> Result<[[T; N]; N], Error> {
+    // Entries of an 8- or 16-bit type always convert (`to_i64_bits` is
+    // `Some` for every type of at most 64 bits).
+    let wide = m.map(|row| row.map(|v| v.to_i64_bits().map_or(f64::NAN, |b| b as f64)));
+    // Compares and ands, not `f64::min`/`max`: those handle NaN (which
+    // cannot occur here) and chained them serially (i8 4×4 through this
+    // path: 205 → 135 ns).
+    let in_range = |p: &[[f64; N]; N]| {
+        p.as_flattened()
+            .iter()
+            .fold(true, |ok, &v| ok & (v >= T::MIN_F64) & (v <= T::MAX_F64))
+    };
+    let mut cur = wide;
+    *performed = 0;
+    let mut bit = 63 - k.leading_zeros();
+    while bit > 0 {
+        bit -= 1;
+        *performed += 1;
+        tally();
+        cur = super::gemm::small_mul(&cur, &cur);
+        if !in_range(&cur) {
+            return Err(OVERFLOW);
+        }
+        if (k >> bit) & 1 == 1 {
+            *performed += 1;
+            tally();
+            cur = super::gemm::small_mul(&cur, &wide);
+            if !in_range(&cur) {
+                return Err(OVERFLOW);
+            }
+        }
+    }
+    Ok(cur.map(|row| row.map(|v| T::from_i64_lossy(v as i64))))
 }
 
 /// Exact fixed-size product: each entry accumulated in 128 bits.

@@ -22,7 +22,13 @@
 //!   lanes (or, for 4×4, in `f64`) when one a-priori bound for the whole
 //!   power (`n^(k−1)·max|A|^k`) stays below 2^30 (or 2^51). Other integer powers
 //!   for `n ≤ 4` use the same bound to run their products unchecked, with
-//!   per-product 128-bit checks only as the fallback. Larger float and
+//!   per-product 128-bit checks only as the fallback; 8- and 16-bit types,
+//!   whose bound fails for nearly every call, instead run in `f64` with each
+//!   product checked against the type's range (exact: see `int.rs`), and
+//!   `i128`/`u128` matrices whose bound stays within 2^62 run in `i64`.
+//!   `n = 5…7` (real and integer types) run the same unrolled stack
+//!   schedule, 1.3–4.4× faster there than the packed kernels, whose setup
+//!   costs more than such products. Larger float and
 //!   complex products run on packed one-cache-line strips of `B` with 6×2
 //!   vector accumulator tiles (AVX2+FMA at run time); a complex product is
 //!   one real product on the interleaved layout (see `strips.rs`), at the
@@ -96,6 +102,12 @@ mod sealed {
             k: u64,
             performed: &mut u32,
         ) -> Result<[[Self; N]; N], Error>;
+        /// Whether `n = 5, 6, 7` run [`Kernel::small_power`] (unrolled stack
+        /// products) rather than the general path's packed kernels. A
+        /// measured choice: 1.3–4.4× faster for real and integer types,
+        /// 1.1–1.9× slower for complex ones, and at n = 8 slower for every
+        /// type (features.md).
+        const STACK_5_TO_7: bool = true;
         /// Whether [`Kernel::power4_fast`] can ever succeed for the type.
         const HAS_POWER4: bool = false;
         /// Whether [`Kernel::power3_fast`] can ever succeed for the type.
@@ -200,8 +212,9 @@ fn float_gemm<T: LinalgScalar + StripElem>(n: usize, a: &[T], b: &[T], c: &mut [
 }
 
 macro_rules! impl_float {
-    ($($t:ty => $has4:expr, $power4:path, $power3:path);*) => {$(
+    ($($t:ty => $stack:expr, $has4:expr, $power4:path, $power3:path);*) => {$(
         impl sealed::Kernel for $t {
+            const STACK_5_TO_7: bool = $stack;
             fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error> {
                 float_gemm(n, a, b, c);
                 Ok(())
@@ -233,10 +246,10 @@ macro_rules! impl_float {
     )*};
 }
 impl_float!(
-    f32 => cfg!(target_arch = "x86_64"), power4_f32, power3_f32;
-    f64 => cfg!(target_arch = "x86_64"), power4_f64, power3_f64;
-    Complex<f32> => cfg!(target_arch = "x86_64"), power4_c32, power3_c32;
-    Complex<f64> => cfg!(target_arch = "x86_64"), power4_c64, power3_c64
+    f32 => true, cfg!(target_arch = "x86_64"), power4_f32, power3_f32;
+    f64 => true, cfg!(target_arch = "x86_64"), power4_f64, power3_f64;
+    Complex<f32> => false, cfg!(target_arch = "x86_64"), power4_c32, power3_c32;
+    Complex<f64> => false, cfg!(target_arch = "x86_64"), power4_c64, power3_c64
 );
 
 #[cfg(target_arch = "x86_64")]
@@ -452,6 +465,9 @@ pub fn matrix_power<A: PowerScalar>(a: &ArrayRef2<A>, k: u64) -> Result<Array2<A
             2 => return small_alloc::<A, 2>(a, k),
             3 => return small_alloc::<A, 3>(a, k),
             4 => return small_alloc::<A, 4>(a, k),
+            5 if A::STACK_5_TO_7 => return stack_alloc::<A, 5>(a, k),
+            6 if A::STACK_5_TO_7 => return stack_alloc::<A, 6>(a, k),
+            7 if A::STACK_5_TO_7 => return stack_alloc::<A, 7>(a, k),
             _ => {}
         }
     }
@@ -502,6 +518,9 @@ pub fn matrix_power_into<A: PowerScalar>(
         2 => small_power::<A, 2>(a, k, out, ws),
         3 => small_power::<A, 3>(a, k, out, ws),
         4 => small_power::<A, 4>(a, k, out, ws),
+        5 if A::STACK_5_TO_7 => small_power_rest::<A, 5>(a, k, out, ws, false),
+        6 if A::STACK_5_TO_7 => small_power_rest::<A, 6>(a, k, out, ws, false),
+        7 if A::STACK_5_TO_7 => small_power_rest::<A, 7>(a, k, out, ws, false),
         _ => general_power(n, a, k, out, ws),
     }
 }
@@ -582,7 +601,12 @@ fn small_power_rest<A: PowerScalar, const N: usize>(
         }
     }
     let mut performed = 0;
-    let p = match A::small_power::<N>(&load_small::<A, N>(a), k, &mut performed) {
+    let m = load_small::<A, N>(a);
+    let p = match if N > 4 {
+        stack_schedule::<A, N>(&m, k, &mut performed)
+    } else {
+        A::small_power::<N>(&m, k, &mut performed)
+    } {
         Ok(p) => p,
         Err(e) => {
             ws.products = Products::Counted(performed);
@@ -688,6 +712,30 @@ fn small_alloc<A: PowerScalar, const N: usize>(
     // One allocation and a memcpy; ndarray's `From<Vec<[A; N]>>` reuses the
     // buffer without the shape validation of `from_shape_vec`.
     Ok(Array2::from(p.to_vec()))
+}
+
+/// Allocating `n = 5…7` path ([`sealed::Kernel::STACK_5_TO_7`]); out of
+/// line, so that `matrix_power`'s inline `n ≤ 4` code stays as it was.
+#[inline(never)]
+fn stack_alloc<A: PowerScalar, const N: usize>(
+    a: &ArrayRef2<A>,
+    k: u64,
+) -> Result<Array2<A>, Error> {
+    let p = stack_schedule::<A, N>(&load_small::<A, N>(a), k, &mut 0)?;
+    Ok(Array2::from(p.to_vec()))
+}
+
+/// [`sealed::Kernel::small_power`] for `n = 5…7`, compiled once per type
+/// and size for both entry points: its unrolled products are large (`n³`
+/// multiply-adds each, several variants for integers), and inlined into
+/// both they added a minute and a half to a test build.
+#[inline(never)]
+fn stack_schedule<A: PowerScalar, const N: usize>(
+    m: &[[A; N]; N],
+    k: u64,
+    performed: &mut u32,
+) -> Result<[[A; N]; N], Error> {
+    A::small_power::<N>(m, k, performed)
 }
 
 #[inline(never)]

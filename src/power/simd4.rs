@@ -29,7 +29,7 @@
 //! `i32` lanes below 2^30, where rotations are one-cycle in-lane shuffles
 //! and a product is multiply → add → add; in `f64` below 2^51.
 
-use std::arch::x86_64::{__m128, __m128i, __m256d, __m256i};
+use std::arch::x86_64::{__m128, __m128i, __m256d, __m256i, _CMP_GT_OQ, _CMP_LT_OQ};
 use std::marker::PhantomData;
 
 use num_complex::Complex;
@@ -508,6 +508,79 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
         }
     }
     dispatch(|s| Op(s, m, k, out, bound)).unwrap_or(false)
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a 4×4 matrix of an 8- or 16-bit type whose
+/// whole-power bound failed: the `f64` register kernel with every product
+/// checked against `T`'s range as it is formed. Each product's inputs then
+/// fit `T`, so its partial sums are integers of magnitude at most
+/// `4·2^32 < 2^53`, exact in `f64`; a product outside the range only sets a
+/// flag (the products after it may be inexact, and are discarded). `true`
+/// when every product fitted and `out` holds `A^k`; `false` (the call then
+/// reruns the stack schedule, which reports the overflow and the products
+/// formed) when one did not or the CPU lacks AVX2+FMA.
+pub(crate) fn power4_narrow_checked<T: CheckedElem>(
+    m: &[T; 16],
+    k: u64,
+    out: &mut [T; 16],
+) -> bool {
+    struct Op<'a, T>(V3, &'a [T; 16], u64, &'a mut [T; 16]);
+    impl<T: CheckedElem> pulp::WithSimd for Op<'_, T> {
+        type Output = bool;
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _: S) -> bool {
+            let Op(s, m, k, out) = self;
+            let mut rows = [s.avx._mm256_setzero_pd(); 4];
+            for (row, src) in rows.iter_mut().zip(m.chunks_exact(4)) {
+                let mut lanes = [0f64; 4];
+                for (l, &v) in lanes.iter_mut().zip(src) {
+                    match v.to_i64_bits() {
+                        Some(v) => *l = v as f64,
+                        None => return false,
+                    }
+                }
+                *row = pulp::cast(lanes);
+            }
+            let (lo, hi) = (
+                s.avx._mm256_set1_pd(T::MIN_F64),
+                s.avx._mm256_set1_pd(T::MAX_F64),
+            );
+            let outside = |p: &[__m256d; 4], acc: __m256d| {
+                p.iter().fold(acc, |acc, &d| {
+                    let below = s.avx._mm256_cmp_pd::<_CMP_LT_OQ>(d, lo);
+                    let above = s.avx._mm256_cmp_pd::<_CMP_GT_OQ>(d, hi);
+                    s.avx._mm256_or_pd(acc, s.avx._mm256_or_pd(below, above))
+                })
+            };
+            let a = rows_to_diags(s, &rows);
+            let a_rot = a.rotated(s);
+            let mut cur = a;
+            let mut bad = s.avx._mm256_setzero_pd();
+            let mut bit = 63 - k.leading_zeros();
+            while bit > 0 {
+                bit -= 1;
+                tally();
+                cur = cur.times(s, &cur.rotated(s));
+                bad = outside(&cur, bad);
+                if (k >> bit) & 1 == 1 {
+                    tally();
+                    cur = cur.times(s, &a_rot);
+                    bad = outside(&cur, bad);
+                }
+            }
+            if s.avx._mm256_movemask_pd(bad) != 0 {
+                return false;
+            }
+            let p = diags_to_rows(s, &cur);
+            let mut wide = [[0i64; 4]; 4];
+            for (w, row) in wide.iter_mut().zip(p) {
+                *w = f64_to_int(s, row);
+            }
+            store_int_rows(wide, out);
+            true
+        }
+    }
+    dispatch(|s| Op(s, m, k, out)).unwrap_or(false)
 }
 
 /// The quick test of [`power4_int_exact`]: `x ^ (x < 0 ? −1 : 0)` is `|x|`
