@@ -9,7 +9,9 @@
 //! Groups (select with a filter, e.g. `cargo bench --bench power -- small`):
 //! `small` (f64 and i64, n = 2, 3, 4), `small_types` (f32, c32, c64,
 //! n = 2, 3, 4), `mid` (f64 and i64, n = 8…64), `mid_types` (f32, c32,
-//! c64, n = 8…64), `odd` (f64 and i64, n = 5, 12, 31, 100), `large` (f64,
+//! c64, n = 8…64), `odd` (f64 and i64, n = 5, 12, 31, 100), `every_type`
+//! (i8, i16, i32, i128, u8…u128, `Wrapping<i64>`, `Wrapping<u8>` at
+//! n = 3, 6, 16, on a signed permutation), `large` (f64,
 //! n = 256…1024), `large_types` (f32 and c64, n = 256),
 //! `int` (i64, n = 256, 512) and `int1024` (i64, n = 1024; the baseline
 //! alone takes about a minute per iteration, so this group takes ~10 min).
@@ -23,6 +25,7 @@ use ndarray::{Array2, LinalgScalar};
 use num_complex::Complex;
 use numkit::power::{product_count, PowerScalar, PowerWorkspace};
 use std::hint::black_box;
+use std::num::Wrapping;
 use std::time::Duration;
 
 const K: u64 = 10;
@@ -181,6 +184,57 @@ fn odd(c: &mut Criterion) {
     group(c, "odd/i64", &[5, 12, 31, 100], i64_matrix, 20, 2, true);
 }
 
+/// A signed permutation `i → 5i + 3 mod n` (`i + 1` when 5 divides `n`),
+/// every third entry `-1` for signed types: all its powers fit every
+/// element type, while the a-priori bound `n^(k−1)` fails for the 8- and
+/// 16-bit ones, which therefore take the checked paths a real call takes.
+fn perm_matrix<A: Copy>(n: usize, one: A, minus_one: A, zero: A) -> Array2<A> {
+    Array2::from_shape_fn((n, n), |(i, j)| {
+        let to = if n.is_multiple_of(5) {
+            (i + 1) % n
+        } else {
+            (i * 5 + 3) % n
+        };
+        match (j == to, i % 3 == 0) {
+            (false, _) => zero,
+            (true, true) => minus_one,
+            (true, false) => one,
+        }
+    })
+}
+
+/// Every other element type (`every_type`), at one size of each path:
+/// n = 3 (register kernel or its fallback), 6 (stack schedule) and 16
+/// (packed kernels).
+fn every_type(c: &mut Criterion) {
+    macro_rules! types {
+        ($($name:literal: $t:ty = $one:expr, $minus_one:expr, $zero:expr;)*) => {$(
+            group(
+                c,
+                concat!("every_type/", $name),
+                &[3, 6, 16],
+                |n| perm_matrix::<$t>(n, $one, $minus_one, $zero),
+                15,
+                1,
+                false,
+            );
+        )*};
+    }
+    types! {
+        "i8": i8 = 1, -1, 0;
+        "i16": i16 = 1, -1, 0;
+        "i32": i32 = 1, -1, 0;
+        "i128": i128 = 1, -1, 0;
+        "u8": u8 = 1, 1, 0;
+        "u16": u16 = 1, 1, 0;
+        "u32": u32 = 1, 1, 0;
+        "u64": u64 = 1, 1, 0;
+        "u128": u128 = 1, 1, 0;
+        "Wrapping<i64>": Wrapping<i64> = Wrapping(1), Wrapping(-1), Wrapping(0);
+        "Wrapping<u8>": Wrapping<u8> = Wrapping(1), Wrapping(u8::MAX), Wrapping(0);
+    }
+}
+
 fn large(c: &mut Criterion) {
     group(c, "large/f64", &[256, 512, 1024], f64_matrix, 10, 5, false);
 }
@@ -206,6 +260,7 @@ criterion_group!(
     mid,
     mid_types,
     odd,
+    every_type,
     large,
     large_types,
     int,
