@@ -105,8 +105,8 @@ mod sealed {
         /// Whether `n = 5, 6, 7` run [`Kernel::small_power`] (unrolled stack
         /// products) rather than the general path's packed kernels. A
         /// measured choice: 1.3–4.4× faster for real and integer types,
-        /// 1.1–1.9× slower for complex ones, and at n = 8 slower for every
-        /// type (features.md).
+        /// 1.1–1.9× slower for complex ones, and at n = 8 slower for most
+        /// types (features.md).
         const STACK_5_TO_7: bool = true;
         /// Whether [`Kernel::power4_fast`] can ever succeed for the type.
         const HAS_POWER4: bool = false;
