@@ -471,17 +471,9 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _: S) -> bool {
             let Op(s, m, k, out, bound) = self;
-            let mut ints = [s.avx._mm256_setzero_si256(); 4];
-            for (row, src) in ints.iter_mut().zip(m.chunks_exact(4)) {
-                let mut lanes = [0i64; 4];
-                for (l, &v) in lanes.iter_mut().zip(src) {
-                    match v.to_i64_bits() {
-                        Some(v) => *l = v,
-                        None => return false,
-                    }
-                }
-                *row = pulp::cast(lanes);
-            }
+            let Some(ints) = load_int_rows(s, m) else {
+                return false;
+            };
             if let Bound::Quick { signed, max_bits } = bound {
                 let bits = quick_bound_bits(s, &ints, k, signed);
                 if bits > max_bits {
@@ -492,22 +484,51 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
                     return true;
                 }
             }
-            let rows = [
-                int_to_f64(s, ints[0]),
-                int_to_f64(s, ints[1]),
-                int_to_f64(s, ints[2]),
-                int_to_f64(s, ints[3]),
-            ];
-            let p = diags_to_rows(s, &power_in_registers(s, &rows_to_diags(s, &rows), k));
-            let mut wide = [[0i64; 4]; 4];
-            for (w, row) in wide.iter_mut().zip(p) {
-                *w = f64_to_int(s, row);
-            }
-            store_int_rows(wide, out);
+            let diags = rows_to_diags(s, &int_rows_to_f64(s, &ints));
+            store_f64_diags_as_ints(s, &power_in_registers(s, &diags, k), out);
             true
         }
     }
     dispatch(|s| Op(s, m, k, out, bound)).unwrap_or(false)
+}
+
+/// The rows of a 4×4 integer matrix as `i64` lanes, converted inside the
+/// dispatch (see [`power4_int_exact`]); `None` for an entry outside `i64`.
+#[inline(always)]
+fn load_int_rows<T: CheckedElem>(s: V3, m: &[T; 16]) -> Option<[__m256i; 4]> {
+    let mut ints = [s.avx._mm256_setzero_si256(); 4];
+    for (row, src) in ints.iter_mut().zip(m.chunks_exact(4)) {
+        let mut lanes = [0i64; 4];
+        for (l, &v) in lanes.iter_mut().zip(src) {
+            *l = v.to_i64_bits()?;
+        }
+        *row = pulp::cast(lanes);
+    }
+    Some(ints)
+}
+
+/// [`int_to_f64`] of each row (a helper, not `array::map` with a closure:
+/// the closure would not inherit the AVX2 target features, and the
+/// conversions became calls, i8 4×4 75 → 150 ns).
+#[inline(always)]
+fn int_rows_to_f64(s: V3, ints: &[__m256i; 4]) -> [__m256d; 4] {
+    [
+        int_to_f64(s, ints[0]),
+        int_to_f64(s, ints[1]),
+        int_to_f64(s, ints[2]),
+        int_to_f64(s, ints[3]),
+    ]
+}
+
+/// Writes an `f64` power in the diagonal layout, whose entries are integers
+/// below 2^51, to a row-major integer matrix.
+#[inline(always)]
+fn store_f64_diags_as_ints<T: CheckedElem>(s: V3, diags: &[__m256d; 4], out: &mut [T; 16]) {
+    let mut wide = [[0i64; 4]; 4];
+    for (w, row) in wide.iter_mut().zip(diags_to_rows(s, diags)) {
+        *w = f64_to_int(s, row);
+    }
+    store_int_rows(wide, out);
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 matrix of an 8- or 16-bit type whose
@@ -530,17 +551,9 @@ pub(crate) fn power4_narrow_checked<T: CheckedElem>(
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _: S) -> bool {
             let Op(s, m, k, out) = self;
-            let mut rows = [s.avx._mm256_setzero_pd(); 4];
-            for (row, src) in rows.iter_mut().zip(m.chunks_exact(4)) {
-                let mut lanes = [0f64; 4];
-                for (l, &v) in lanes.iter_mut().zip(src) {
-                    match v.to_i64_bits() {
-                        Some(v) => *l = v as f64,
-                        None => return false,
-                    }
-                }
-                *row = pulp::cast(lanes);
-            }
+            let Some(ints) = load_int_rows(s, m) else {
+                return false;
+            };
             let (lo, hi) = (
                 s.avx._mm256_set1_pd(T::MIN_F64),
                 s.avx._mm256_set1_pd(T::MAX_F64),
@@ -552,7 +565,11 @@ pub(crate) fn power4_narrow_checked<T: CheckedElem>(
                     s.avx._mm256_or_pd(acc, s.avx._mm256_or_pd(below, above))
                 })
             };
-            let a = rows_to_diags(s, &rows);
+            // The walk of `power_in_registers`, with the range check after
+            // each product. (Passed to it as a closure, the check was not
+            // inlined once every integer type was compiled: i8 4×4 76 →
+            // 734 ns.)
+            let a = rows_to_diags(s, &int_rows_to_f64(s, &ints));
             let a_rot = a.rotated(s);
             let mut cur = a;
             let mut bad = s.avx._mm256_setzero_pd();
@@ -571,12 +588,7 @@ pub(crate) fn power4_narrow_checked<T: CheckedElem>(
             if s.avx._mm256_movemask_pd(bad) != 0 {
                 return false;
             }
-            let p = diags_to_rows(s, &cur);
-            let mut wide = [[0i64; 4]; 4];
-            for (w, row) in wide.iter_mut().zip(p) {
-                *w = f64_to_int(s, row);
-            }
-            store_int_rows(wide, out);
+            store_f64_diags_as_ints(s, &cur, out);
             true
         }
     }
