@@ -553,6 +553,58 @@ wrapping_exact! {
     wrapping_u128: u128; wrapping_usize: usize;
 }
 
+/// Entries of one scale per matrix: full range (every product wraps), or
+/// magnitudes below 2, 8, 2^12 or 2^24 (signed types with both signs), so
+/// that powers wrap from some `k` on for one matrix and never for another.
+/// Wrapping powers of small entries run the exact integer kernels (`i32`
+/// lanes, `f64`, `i64` for the 128-bit types) while a bound shows them
+/// exact, and types of at most 32 bits run `i32` lanes modulo 2^32 at n = 3
+/// and 4 whatever the entries; the reference wraps every operation.
+fn wrapping_scaled<T>(max_n: usize) -> impl Strategy<Value = Array2<Wrapping<T>>>
+where
+    T: std::fmt::Debug + Clone + Copy + Bounded + Zero + PartialEq + 'static,
+    i128: num_traits::AsPrimitive<T>,
+{
+    use num_traits::AsPrimitive;
+    let unsigned = T::min_value() == T::zero();
+    (0usize..5).prop_flat_map(move |scale| {
+        let bits = [128u32, 1, 3, 12, 24][scale];
+        square(
+            max_n,
+            any::<i128>().prop_map(move |v| {
+                let v = match bits {
+                    128 => v,
+                    _ if unsigned => v.rem_euclid(1 << bits),
+                    _ => v % (1 << bits),
+                };
+                Wrapping(v.as_())
+            }),
+        )
+    })
+}
+
+macro_rules! wrapping_small_entries {
+    ($($name:ident: $t:ty;)*) => {$(
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(48))]
+            #[test]
+            fn $name(a in wrapping_scaled::<$t>(MAX_N), k in exponent()) {
+                prop_assert_eq!(matrix_power(&a, k).unwrap(), naive_pow(&a, k));
+                // The register kernels (n = 3, 4) also through `_into`.
+                let mut out = Array2::from_elem(a.dim(), Wrapping(<$t>::default()));
+                matrix_power_into(&a, k, &mut out, &mut PowerWorkspace::new()).unwrap();
+                prop_assert_eq!(out, naive_pow(&a, k));
+            }
+        }
+    )*};
+}
+wrapping_small_entries! {
+    wrapping_scaled_i8: i8; wrapping_scaled_i16: i16; wrapping_scaled_i32: i32;
+    wrapping_scaled_i64: i64; wrapping_scaled_i128: i128; wrapping_scaled_isize: isize;
+    wrapping_scaled_u8: u8; wrapping_scaled_u16: u16; wrapping_scaled_u32: u32;
+    wrapping_scaled_u64: u64; wrapping_scaled_u128: u128; wrapping_scaled_usize: usize;
+}
+
 // -------------------------------------------------------------------- floats
 
 /// Rounding model of one floating-point format (Higham, *Accuracy and

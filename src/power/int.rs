@@ -33,6 +33,9 @@ pub(crate) enum Bound {
     /// entries read as two's-complement `i64` (`signed`) or as `u64` bits
     /// (an entry of 2^63 or more then fails).
     Quick { signed: bool, max_bits: u64 },
+    /// No bound: the caller wants the power modulo `2^32` (or a divisor of
+    /// it, for `Wrapping` types of at most 32 bits); the `i32` kernel runs.
+    Wrapping32,
 }
 
 use crate::Error;
@@ -42,7 +45,7 @@ pub(crate) const OVERFLOW: Error = Error::Overflow {
 };
 
 /// What the checked path needs from a primitive integer type.
-pub(crate) trait CheckedElem: Ring + Eq {
+pub(crate) trait CheckedElem: Ring + Ord {
     /// 128-bit accumulator (`i128` or `u128`).
     type Acc: Copy;
     const ACC_ZERO: Self::Acc;
@@ -154,7 +157,12 @@ macro_rules! checked_wide {
 checked_wide!(i128 => i128::unsigned_abs, u128 => std::convert::identity);
 
 fn max_magnitude<T: CheckedElem>(x: &[T]) -> u128 {
-    x.iter().map(|v| v.magnitude()).max().unwrap_or(0)
+    // The extremes in `T` itself, which vectorises (a fold of 128-bit
+    // magnitudes does not: i8 at n = 32, 11.8 against 6.3 µs per power).
+    let (lo, hi) = x
+        .iter()
+        .fold((T::ZERO, T::ZERO), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    lo.magnitude().max(hi.magnitude())
 }
 
 /// Whether `ma·mb·n` (a bound on every partial sum) fits `T`.
@@ -172,21 +180,99 @@ pub(crate) fn gemm_checked<T: CheckedElem>(
     b: &[T],
     c: &mut [T],
 ) -> Result<(), Error> {
-    let ma = max_magnitude(&a[..n * n]);
-    let mb = if std::ptr::eq(a, b) {
-        ma
-    } else {
-        max_magnitude(&b[..n * n])
-    };
-    if fast_path_safe(ma, mb, n, T::MAX_MAG) {
-        // At n = 8 the integer tile fits exactly and measured faster than
-        // the conversions to and from `f64` (788 against 877 ns at k = 10).
-        if !(n != 8 && fast_path_safe(ma, mb, n, F64_EXACT) && exact_in_f64(n, a, b, c)) {
+    let bound = ProductBound::new(n, a, b);
+    if bound.within(T::SAFE_BITS, T::MAX_MAG) {
+        if !(f64_faster::<T>(n) && bound.within(53, F64_EXACT) && exact_in_f64(n, a, b, c)) {
             gemm_blocked(n, a, b, c);
         }
         return Ok(());
     }
     gemm_wide(n, a, b, c)
+}
+
+/// Decides whether `max|a|·max|b|·n` (a bound on every partial sum of
+/// `a·b`) stays within a limit: first from the entries' bit lengths, one
+/// vectorised OR per entry, and only when that is inconclusive from the
+/// exact maxima, whose 128-bit comparisons cost more than the products
+/// they guard at small n (i32 at n = 16: 1.50 against 0.86 µs per
+/// power).
+struct ProductBound<'a, T> {
+    n: usize,
+    a: &'a [T],
+    b: &'a [T],
+    same: bool,
+    /// `log2(max|a|·max|b|·n)` rounded up, or more.
+    bits: u64,
+}
+
+impl<'a, T: CheckedElem> ProductBound<'a, T> {
+    #[inline]
+    fn new(n: usize, a: &'a [T], b: &'a [T]) -> Self {
+        let (a, b) = (&a[..n * n], &b[..n * n]);
+        let bit_length = |x: &[T]| {
+            let folded = x.iter().fold(0u64, |acc, v| acc | v.sign_folded());
+            u64::from(u64::BITS - folded.leading_zeros())
+        };
+        let same = std::ptr::eq(a, b);
+        let ea = bit_length(a);
+        let eb = if same { ea } else { bit_length(b) };
+        let en = u64::from(usize::BITS - n.saturating_sub(1).leading_zeros());
+        let bits = ea + eb + en;
+        ProductBound {
+            n,
+            a,
+            b,
+            same,
+            bits,
+        }
+    }
+
+    /// Whether the bound is at most `2^bits ≤ limit`, or failing that,
+    /// exactly at most `limit`.
+    #[inline]
+    fn within(&self, bits: u64, limit: u128) -> bool {
+        if self.bits <= bits {
+            return true;
+        }
+        let ma = max_magnitude(self.a);
+        let mb = if self.same { ma } else { max_magnitude(self.b) };
+        fast_path_safe(ma, mb, self.n, limit)
+    }
+}
+
+/// Whether an exact product of `T` entries runs faster in `f64` (see
+/// [`exact_in_f64`]) than on the integer tile, measured per type width:
+/// - up to 32 bits, never: AVX2 multiplies 8 (`i32`) or 16 (`i16`, and `i8`
+///   widened) lanes at once, and the tile was 1.2–2.7× faster than the
+///   conversions and the float kernel at every n from 16 to 512;
+/// - 64 bits, except at n = 8, where the tile fits exactly (i64: 788
+///   against 877 ns at k = 10); elsewhere AVX2 has no 64-bit multiply and
+///   the tile ran 2–3× slower from n = 64 on;
+/// - 128 bits, always: each product takes three multiplies (i128 at n = 8:
+///   1.7× over the baseline on the tile, 4.2× in `f64`).
+#[inline]
+fn f64_faster<T: CheckedElem>(n: usize) -> bool {
+    if T::MAX_MAG <= u128::from(u32::MAX) {
+        false
+    } else if T::MAX_MAG <= u128::from(u64::MAX) {
+        n != 8
+    } else {
+        true
+    }
+}
+
+/// `c ← a·b` in wrapping arithmetic (for `Wrapping<T>`): in `f64` when the
+/// bound `max|a|·max|b|·n ≤ 2^53` makes it exact and the type is one that
+/// [`f64_faster`] favours, since an exact product truncated to `T` *is* the
+/// wrapping product; else on the wrapping integer tile.
+pub(crate) fn gemm_wrapping<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
+    if f64_faster::<T>(n)
+        && ProductBound::new(n, a, b).within(53, F64_EXACT)
+        && exact_in_f64(n, a, b, c)
+    {
+        return;
+    }
+    gemm_blocked(n, a, b, c);
 }
 
 /// Integers up to this magnitude, and every sum of them that stays within
@@ -344,11 +430,14 @@ pub(crate) fn power4_exact<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16
         if power4_int_exact(m, k, out, quick) {
             return true;
         }
-        let limit = T::MAX_MAG.min(u128::from(EXACT_LIMIT - 1));
-        if power_bound_fits(max_magnitude(m), 4, k, limit) {
-            return power4_int_exact(m, k, out, Bound::Proved);
+        // 8- and 16-bit types: the checked kernel is exact whatever the
+        // bound, so the exact bound would only add a pass before it.
+        if T::MAX_MAG <= u128::from(u16::MAX) {
+            return super::simd4::power4_narrow_checked(m, k, out);
         }
-        T::MAX_MAG <= u128::from(u16::MAX) && super::simd4::power4_narrow_checked(m, k, out)
+        let limit = T::MAX_MAG.min(u128::from(EXACT_LIMIT - 1));
+        power_bound_fits(max_magnitude(m), 4, k, limit)
+            && power4_int_exact(m, k, out, Bound::Proved)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -357,17 +446,45 @@ pub(crate) fn power4_exact<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16
     }
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 matrix by the `i32` register
-/// kernel, when the quick power bound `3^(k−1)·max|A|^k ≤ 2^30` (see
-/// [`power_bound_fits`]; and within `T`) shows that every entry and partial
-/// sum of the schedule fits `i32`. `false` (nothing written) otherwise or
-/// without AVX2.
+/// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 matrix of `Wrapping<T>`
+/// entries (read as `T`), by the register kernels. Any computation that is
+/// exact modulo `2^BITS(T)` gives the wrapping result, so types of at most
+/// 32 bits always run in wrapping `i32` lanes (truncating `ℤ/2^32` to
+/// `ℤ/2^BITS(T)` respects sums and products), and wider ones in `i32` or
+/// `f64` lanes when the quick power bound shows the power exact there
+/// (its exact value truncated to `T` is then the wrapping one). `false`
+/// otherwise, or without AVX2+FMA.
 #[inline(always)]
-pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool {
+pub(crate) fn power4_wrapping<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use super::simd4::EXACT_LIMIT;
+        let bound = if T::MAX_MAG <= u128::from(u32::MAX) {
+            Bound::Wrapping32
+        } else {
+            Bound::Quick {
+                signed: !T::UNSIGNED_BITS,
+                max_bits: u64::from((EXACT_LIMIT - 1).ilog2()),
+            }
+        };
+        power4_int_exact(m, k, out, bound)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (m, k, out);
+        false
+    }
+}
+
+/// [`power4_wrapping`] for 3×3 matrices, in `i32` lanes only: always for
+/// types of at most 32 bits, for wider ones when the quick bound keeps the
+/// power within 2^30.
+#[inline(always)]
+pub(crate) fn power3_wrapping<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         use super::simd4::I32_BITS;
-        if !coarse_bound_within(m, 3, k, T::SAFE_BITS.min(I32_BITS)) {
+        if T::MAX_MAG > u128::from(u32::MAX) && !coarse_bound_within(m, 3, k, I32_BITS) {
             return false;
         }
         super::simd3::power3_i32(m, k, out)
@@ -379,20 +496,55 @@ pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9])
     }
 }
 
+/// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 matrix by the `i32` register
+/// kernel, when the quick power bound `3^(k−1)·max|A|^k ≤ 2^30` (see
+/// [`power_bound_fits`]; and within `T`) shows that every entry and partial
+/// sum of the schedule fits `i32`; for 8- and 16-bit types otherwise by the
+/// range-checked `f64` kernel. `false` (nothing written) when neither
+/// applies, a checked product left the range, or without AVX2.
+#[inline(always)]
+pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use super::simd4::I32_BITS;
+        if coarse_bound_within(m, 3, k, T::SAFE_BITS.min(I32_BITS)) {
+            return super::simd3::power3_i32(m, k, out);
+        }
+        // 8- and 16-bit types fail the bound on nearly every call: check
+        // each product instead (exact; the bound would only add a pass).
+        T::MAX_MAG <= u128::from(u16::MAX) && super::simd3::power3_narrow_checked(m, k, out)
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (m, k, out);
+        false
+    }
+}
+
 /// `out ← A^k` (`k ≥ 1`) for a row-major 2×2 matrix in wrapping
 /// arithmetic, when the quick power bound (see [`power_bound_fits`]) shows
-/// it exact; `false` (nothing written) otherwise.
+/// it exact, and for 8- and 16-bit types otherwise by the range-checked
+/// schedule ([`narrow_power`]); `false` (nothing written) when neither
+/// applies or a checked product left the range.
 #[inline(always)]
 pub(crate) fn power2_exact<T: CheckedElem>(m: &[T; 4], k: u64, out: &mut [T; 4]) -> bool {
     if let Some(p) = power_in_i64(&[[m[0], m[1]], [m[2], m[3]]], k) {
         *out = [p[0][0], p[0][1], p[1][0], p[1][1]];
         return true;
     }
-    if !coarse_bound_within(m, 2, k, T::SAFE_BITS) {
-        return false;
+    if coarse_bound_within(m, 2, k, T::SAFE_BITS) {
+        *out = super::gemm::power2(m, k);
+        return true;
     }
-    *out = super::gemm::power2(m, k);
-    true
+    // 8- and 16-bit types: the range-checked schedule, exact whatever the
+    // bound; on overflow the caller's stack path reports it.
+    if T::MAX_MAG <= u128::from(u16::MAX) {
+        if let Ok(p) = narrow_power(&[[m[0], m[1]], [m[2], m[3]]], k, &mut 0) {
+            *out = [p[0][0], p[0][1], p[1][0], p[1][1]];
+            return true;
+        }
+    }
+    false
 }
 
 /// `A^k` (`k ≥ 1`) for an `N×N` stack matrix, exactly or `Err(Overflow)`.
@@ -438,7 +590,10 @@ pub(crate) fn small_power_checked<T: CheckedElem, const N: usize>(
 /// [`power_bound_fits`]), at one multiply per term where `i128` takes
 /// three. `None` for every other type or a larger bound.
 #[inline(always)]
-fn power_in_i64<T: CheckedElem, const N: usize>(m: &[[T; N]; N], k: u64) -> Option<[[T; N]; N]> {
+pub(crate) fn power_in_i64<T: CheckedElem, const N: usize>(
+    m: &[[T; N]; N],
+    k: u64,
+) -> Option<[[T; N]; N]> {
     if T::MAX_MAG <= u128::from(u64::MAX) || !coarse_bound_within(m.as_flattened(), N, k, 62) {
         return None;
     }

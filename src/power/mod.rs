@@ -81,6 +81,7 @@ pub use schedule::product_count;
 use crate::Error;
 use ndarray::{Array2, Array3, ArrayRef2, ArrayRef3, ArrayView2, ArrayViewMut2, LinalgScalar};
 use num_complex::Complex;
+use pulp::bytemuck::{cast_mut, cast_ref, cast_slice, cast_slice_mut};
 use schedule::{steps, Step};
 use std::fmt;
 use std::num::Wrapping;
@@ -299,12 +300,29 @@ macro_rules! impl_int {
         impl PowerScalar for $t {}
         impl sealed::Kernel for Wrapping<$t> {
             fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error> {
-                gemm::gemm_blocked(n, a, b, c);
+                // `Wrapping<T>` is `repr(transparent)`: the same memory as `T`.
+                let a: &[$t] = cast_slice(a);
+                // `a` and `b` may alias, which `gemm_wrapping` notices by address.
+                let b: &[$t] = cast_slice(b);
+                int::gemm_wrapping(n, a, b, cast_slice_mut(c));
                 Ok(())
             }
             #[inline(always)]
             fn small_power<const N: usize>(m: &[[Self; N]; N], k: u64, _: &mut u32) -> Result<[[Self; N]; N], Error> {
+                if let Some(p) = int::power_in_i64(&m.map(|row| row.map(|w| w.0)), k) {
+                    return Ok(p.map(|row| row.map(Wrapping)));
+                }
                 Ok(gemm::small_power(m, k))
+            }
+            const HAS_POWER4: bool = cfg!(target_arch = "x86_64");
+            #[inline(always)]
+            fn power4_fast(m: &[Self; 16], k: u64, out: &mut [Self; 16]) -> bool {
+                int::power4_wrapping::<$t>(cast_ref(m), k, cast_mut(out))
+            }
+            const HAS_POWER3: bool = cfg!(target_arch = "x86_64");
+            #[inline(always)]
+            fn power3_fast(m: &[Self; 9], k: u64, out: &mut [Self; 9]) -> bool {
+                int::power3_wrapping::<$t>(cast_ref(m), k, cast_mut(out))
             }
         }
         impl PowerScalar for Wrapping<$t> {}

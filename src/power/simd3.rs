@@ -22,8 +22,8 @@ use pulp::x86::V3;
 
 use super::int::CheckedElem;
 use super::simd4::{
-    cmadd, dispatch, power_complex, power_in_registers, power_real, DiagLayout, FloatLanes,
-    InRegisters,
+    cmadd, dispatch, power_complex, power_in_range, power_in_registers, power_real, DiagLayout,
+    FloatLanes, InRegisters,
 };
 
 /// A vector whose first three lanes hold one diagonal of a 3×3 matrix.
@@ -229,8 +229,10 @@ pub(crate) fn power3_c64(m: &[Complex<f64>; 9], k: u64, out: &mut [Complex<f64>;
 /// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 integer matrix in `i32`
 /// lanes, with wrapping `i32` arithmetic: exact when the caller has proved
 /// that every entry and partial sum of the schedule fits `i32` (and the
-/// result fits `T`). The conversions run inside the dispatch: a converted
-/// copy on the stack made the vector loads wait on its scalar stores.
+/// result fits `T`), and always correct modulo `2^32`, which is all a
+/// `Wrapping` type of at most 32 bits asks ([`super::int::power3_wrapping`]).
+/// The conversions run inside the dispatch: a converted copy on the stack
+/// made the vector loads wait on its scalar stores.
 pub(crate) fn power3_i32<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool {
     struct Op<'a, T>(V3, &'a [T; 9], u64, &'a mut [T; 9]);
     impl<T: CheckedElem> pulp::WithSimd for Op<'_, T> {
@@ -238,17 +240,10 @@ pub(crate) fn power3_i32<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _: S) -> bool {
             let Op(s, m, k, out) = self;
-            let mut a = [s.sse2._mm_setzero_si128(); 3];
-            for (d, diag) in a.iter_mut().enumerate() {
-                let mut lanes = [0i32; 4];
-                for (i, lane) in lanes[..3].iter_mut().enumerate() {
-                    match m[3 * i + (i + d) % 3].to_i64_bits() {
-                        Some(v) => *lane = v as i32,
-                        None => return false,
-                    }
-                }
-                *diag = pulp::cast(lanes);
-            }
+            let Some(lanes) = int_diags(m, |v| v as i32) else {
+                return false;
+            };
+            let a: [__m128i; 3] = lanes.map(pulp::cast);
             let mut p = [0i32; 9];
             from_diags(power_in_registers(s, &a, k), &mut p);
             for (o, v) in out.iter_mut().zip(p) {
@@ -258,6 +253,60 @@ pub(crate) fn power3_i32<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -
         }
     }
     dispatch(|s| Op(s, m, k, out)).unwrap_or(false)
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a 3×3 matrix of an 8- or 16-bit type whose
+/// whole-power bound failed, as [`super::simd4::power4_narrow_checked`] for
+/// 4×4: the `f64` kernel with every product checked against `T`'s range as
+/// it is formed (each product's inputs then fit `T`, so its partial sums
+/// are integers of magnitude at most `3·2^32`, exact in `f64`). `false` when
+/// a product left the range (the caller's stack schedule then reports the
+/// overflow) or without AVX2+FMA.
+pub(crate) fn power3_narrow_checked<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool {
+    struct Op<'a, T>(V3, &'a [T; 9], u64, &'a mut [T; 9]);
+    impl<T: CheckedElem> pulp::WithSimd for Op<'_, T> {
+        type Output = bool;
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _: S) -> bool {
+            let Op(s, m, k, out) = self;
+            let Some(lanes) = int_diags(m, |v| v as f64) else {
+                return false;
+            };
+            let a: [__m256d; 3] = lanes.map(pulp::cast);
+            let range = (
+                s.avx._mm256_set1_pd(T::MIN_F64),
+                s.avx._mm256_set1_pd(T::MAX_F64),
+            );
+            // Lane 3 stays zero, inside every range.
+            let Some(cur) = power_in_range(s, &a, k, range) else {
+                return false;
+            };
+            let mut p = [0.0f64; 9];
+            from_diags(cur, &mut p);
+            for (o, v) in out.iter_mut().zip(p) {
+                *o = T::from_i64_lossy(v as i64);
+            }
+            true
+        }
+    }
+    dispatch(|s| Op(s, m, k, out)).unwrap_or(false)
+}
+
+/// The diagonals of a row-major 3×3 integer matrix as lanes of `V` (lane 3
+/// zero), each entry read as `i64` and converted by `lane`; `None` for an
+/// entry outside `i64`. Plain arrays: the caller casts them to vectors.
+#[inline(always)]
+fn int_diags<T: CheckedElem, V: Copy + Default>(
+    m: &[T; 9],
+    lane: fn(i64) -> V,
+) -> Option<[[V; 4]; 3]> {
+    let mut diags = [[V::default(); 4]; 3];
+    for (d, diag) in diags.iter_mut().enumerate() {
+        for (i, v) in diag[..3].iter_mut().enumerate() {
+            *v = lane(m[3 * i + (i + d) % 3].to_i64_bits()?);
+        }
+    }
+    Some(diags)
 }
 
 #[cfg(test)]

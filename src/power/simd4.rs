@@ -474,6 +474,10 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
             let Some(ints) = load_int_rows(s, m) else {
                 return false;
             };
+            if bound == Bound::Wrapping32 {
+                store_int_rows(power4_i32(s, &ints, k), out);
+                return true;
+            }
             if let Bound::Quick { signed, max_bits } = bound {
                 let bits = quick_bound_bits(s, &ints, k, signed);
                 if bits > max_bits {
@@ -558,41 +562,64 @@ pub(crate) fn power4_narrow_checked<T: CheckedElem>(
                 s.avx._mm256_set1_pd(T::MIN_F64),
                 s.avx._mm256_set1_pd(T::MAX_F64),
             );
-            let outside = |p: &[__m256d; 4], acc: __m256d| {
-                p.iter().fold(acc, |acc, &d| {
-                    let below = s.avx._mm256_cmp_pd::<_CMP_LT_OQ>(d, lo);
-                    let above = s.avx._mm256_cmp_pd::<_CMP_GT_OQ>(d, hi);
-                    s.avx._mm256_or_pd(acc, s.avx._mm256_or_pd(below, above))
-                })
-            };
-            // The walk of `power_in_registers`, with the range check after
-            // each product. (Passed to it as a closure, the check was not
-            // inlined once every integer type was compiled: i8 4×4 76 →
-            // 734 ns.)
             let a = rows_to_diags(s, &int_rows_to_f64(s, &ints));
-            let a_rot = a.rotated(s);
-            let mut cur = a;
-            let mut bad = s.avx._mm256_setzero_pd();
-            let mut bit = 63 - k.leading_zeros();
-            while bit > 0 {
-                bit -= 1;
-                tally();
-                cur = cur.times(s, &cur.rotated(s));
-                bad = outside(&cur, bad);
-                if (k >> bit) & 1 == 1 {
-                    tally();
-                    cur = cur.times(s, &a_rot);
-                    bad = outside(&cur, bad);
-                }
-            }
-            if s.avx._mm256_movemask_pd(bad) != 0 {
+            let Some(p) = power_in_range(s, &a, k, (lo, hi)) else {
                 return false;
-            }
-            store_f64_diags_as_ints(s, &cur, out);
+            };
+            store_f64_diags_as_ints(s, &p, out);
             true
         }
     }
     dispatch(|s| Op(s, m, k, out)).unwrap_or(false)
+}
+
+/// The walk of [`power_in_registers`] for the narrow-type kernels, with
+/// every product checked against `(lo, hi)` as it is formed; `None` if one
+/// left the range (the products after it may be inexact, and are
+/// discarded). A generic function, not a closure passed to the walk: as a
+/// closure the check was not inlined once every integer type was compiled
+/// (i8 4×4: 76 → 734 ns).
+#[inline(always)]
+pub(super) fn power_in_range<const D: usize>(
+    s: V3,
+    a: &[__m256d; D],
+    k: u64,
+    range: (__m256d, __m256d),
+) -> Option<[__m256d; D]>
+where
+    [__m256d; D]: InRegisters,
+{
+    let a_rot = a.rotated(s);
+    let mut cur = *a;
+    let mut bad = s.avx._mm256_setzero_pd();
+    let mut bit = 63 - k.leading_zeros();
+    while bit > 0 {
+        bit -= 1;
+        tally();
+        cur = cur.times(s, &cur.rotated(s));
+        bad = outside_range(s, &cur, range, bad);
+        if (k >> bit) & 1 == 1 {
+            tally();
+            cur = cur.times(s, &a_rot);
+            bad = outside_range(s, &cur, range, bad);
+        }
+    }
+    (s.avx._mm256_movemask_pd(bad) == 0).then_some(cur)
+}
+
+/// `acc` with the lanes of `p` below `lo` or above `hi` set.
+#[inline(always)]
+fn outside_range<const D: usize>(
+    s: V3,
+    p: &[__m256d; D],
+    (lo, hi): (__m256d, __m256d),
+    acc: __m256d,
+) -> __m256d {
+    p.iter().fold(acc, |acc, &d| {
+        let below = s.avx._mm256_cmp_pd::<_CMP_LT_OQ>(d, lo);
+        let above = s.avx._mm256_cmp_pd::<_CMP_GT_OQ>(d, hi);
+        s.avx._mm256_or_pd(acc, s.avx._mm256_or_pd(below, above))
+    })
 }
 
 /// The quick test of [`power4_int_exact`]: `x ^ (x < 0 ? −1 : 0)` is `|x|`
@@ -654,7 +681,8 @@ fn mul32(s: V3, x: &Diags32, y: &[[__m128i; 4]; 4]) -> Diags32 {
 /// `out ← A^k` in `i32` lanes, the layout changes as in the `f64` kernel.
 #[inline(always)]
 fn power4_i32(s: V3, rows64: &[__m256i; 4], k: u64) -> [[i64; 4]; 4] {
-    // The low halves of the four i64 lanes (exact: every entry fits i32).
+    // The low halves of the four i64 lanes: exact when every entry fits
+    // i32, and congruent modulo 2^32 (all `Bound::Wrapping32` needs) always.
     let low = s.avx._mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
     let mut rows = [s.avx._mm256_castsi256_si128(rows64[0]); 4];
     for (r, &v) in rows.iter_mut().zip(rows64) {
