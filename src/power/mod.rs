@@ -26,7 +26,10 @@
 //!   whose bound fails for nearly every call, instead run in `f64` with each
 //!   product checked against the type's range (exact: see `int.rs`), and
 //!   `i128`/`u128` matrices whose bound stays within 2^62 run in `i64`.
-//!   `n = 5…7` (real and integer types) run the same unrolled stack
+//!   `Wrapping` 3×3 and 4×4 powers run the same register kernels: types of
+//!   at most 32 bits always in `i32` lanes (a power modulo 2^32, truncated,
+//!   is the power modulo 2^8 or 2^16), wider ones when the bound shows the
+//!   power exact there. `n = 5…7` (real and integer types) run the same unrolled stack
 //!   schedule, 1.3–4.4× faster there than the packed kernels, whose setup
 //!   costs more than such products. Larger float and
 //!   complex products run on packed one-cache-line strips of `B` with 6×2
@@ -34,10 +37,12 @@
 //!   one real product on the interleaved layout (see `strips.rs`), at the
 //!   real kernel's speed. From n = 1025 on (n = 256 with the `blas`
 //!   feature) they go to ndarray's `general_mat_mul` (matrixmultiply, or
-//!   BLAS). Integer products run exactly on the same `f64` kernel while an
-//!   a-priori bound keeps every partial sum within 2^53, else on a
-//!   register-tiled integer loop nest behind the overflow bound, with an
-//!   exact 128-bit fallback.
+//!   BLAS). Integer products of 64- and 128-bit types run exactly on the
+//!   same `f64` kernel while an a-priori bound keeps every partial sum within
+//!   2^53 (as do `Wrapping` ones), else on a register-tiled integer loop nest
+//!   behind the overflow bound, with an exact 128-bit fallback; types of at
+//!   most 32 bits take the integer loop nest first, where AVX2 multiplies 8
+//!   or 16 lanes at once.
 //!   [`matrix_power_into`] reuses a [`PowerWorkspace`] so that a
 //!   hot loop allocates nothing, and computes in the caller's output buffer
 //!   when it is contiguous.
