@@ -63,6 +63,14 @@ pub(crate) trait CheckedElem: Ring + Ord {
     /// the only ones [`narrow_power`] reads them for).
     const MIN_F64: f64;
     const MAX_F64: f64;
+    /// 8- and 16-bit types: their whole-power bound fails on nearly every
+    /// call, so their powers run with every product checked against the
+    /// range, in `f64` (exact: the products of in-range entries stay far
+    /// below 2^53).
+    const NARROW: bool = Self::MAX_MAG <= u16::MAX as u128;
+    /// Types of at most 32 bits: AVX2 multiplies their lanes natively, and
+    /// their wrapping powers are exact modulo 2^32 in `i32` lanes.
+    const AT_MOST_32_BITS: bool = Self::MAX_MAG <= u32::MAX as u128;
     fn to_acc(self) -> Self::Acc;
     /// `acc + x·y` and whether it overflowed the accumulator.
     fn acc_madd(acc: Self::Acc, x: Self::Acc, y: Self) -> (Self::Acc, bool);
@@ -182,7 +190,10 @@ pub(crate) fn gemm_checked<T: CheckedElem>(
 ) -> Result<(), Error> {
     let bound = ProductBound::new(n, a, b);
     if bound.within(T::SAFE_BITS, T::MAX_MAG) {
-        if !(f64_faster::<T>(n) && bound.within(53, F64_EXACT) && exact_in_f64(n, a, b, c)) {
+        if !(f64_faster::<T>(n)
+            && bound.within(F64_EXACT_BITS, F64_EXACT)
+            && exact_in_f64(n, a, b, c))
+        {
             gemm_blocked(n, a, b, c);
         }
         return Ok(());
@@ -252,7 +263,7 @@ impl<'a, T: CheckedElem> ProductBound<'a, T> {
 ///   1.7× over the baseline on the tile, 4.2× in `f64`).
 #[inline]
 fn f64_faster<T: CheckedElem>(n: usize) -> bool {
-    if T::MAX_MAG <= u128::from(u32::MAX) {
+    if T::AT_MOST_32_BITS {
         false
     } else if T::MAX_MAG <= u128::from(u64::MAX) {
         n != 8
@@ -267,7 +278,7 @@ fn f64_faster<T: CheckedElem>(n: usize) -> bool {
 /// wrapping product; else on the wrapping integer tile.
 pub(crate) fn gemm_wrapping<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
     if f64_faster::<T>(n)
-        && ProductBound::new(n, a, b).within(53, F64_EXACT)
+        && ProductBound::new(n, a, b).within(F64_EXACT_BITS, F64_EXACT)
         && exact_in_f64(n, a, b, c)
     {
         return;
@@ -277,7 +288,8 @@ pub(crate) fn gemm_wrapping<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut 
 
 /// Integers up to this magnitude, and every sum of them that stays within
 /// it, are exact in `f64`.
-const F64_EXACT: u128 = 1 << 53;
+const F64_EXACT: u128 = 1 << F64_EXACT_BITS;
+const F64_EXACT_BITS: u64 = 53;
 
 /// `c ← a·b` in `f64` on the strip kernel, for `n×n` integer matrices
 /// whose bound `max|a|·max|b|·n` the caller has checked against
@@ -432,7 +444,7 @@ pub(crate) fn power4_exact<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16
         }
         // 8- and 16-bit types: the checked kernel is exact whatever the
         // bound, so the exact bound would only add a pass before it.
-        if T::MAX_MAG <= u128::from(u16::MAX) {
+        if T::NARROW {
             return super::simd4::power4_narrow_checked(m, k, out);
         }
         let limit = T::MAX_MAG.min(u128::from(EXACT_LIMIT - 1));
@@ -459,7 +471,7 @@ pub(crate) fn power4_wrapping<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T;
     #[cfg(target_arch = "x86_64")]
     {
         use super::simd4::EXACT_LIMIT;
-        let bound = if T::MAX_MAG <= u128::from(u32::MAX) {
+        let bound = if T::AT_MOST_32_BITS {
             Bound::Wrapping32
         } else {
             Bound::Quick {
@@ -484,7 +496,7 @@ pub(crate) fn power3_wrapping<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 
     #[cfg(target_arch = "x86_64")]
     {
         use super::simd4::I32_BITS;
-        if T::MAX_MAG > u128::from(u32::MAX) && !coarse_bound_within(m, 3, k, I32_BITS) {
+        if !T::AT_MOST_32_BITS && !coarse_bound_within(m, 3, k, I32_BITS) {
             return false;
         }
         super::simd3::power3_i32(m, k, out)
@@ -512,7 +524,7 @@ pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9])
         }
         // 8- and 16-bit types fail the bound on nearly every call: check
         // each product instead (exact; the bound would only add a pass).
-        T::MAX_MAG <= u128::from(u16::MAX) && super::simd3::power3_narrow_checked(m, k, out)
+        T::NARROW && super::simd3::power3_narrow_checked(m, k, out)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -528,8 +540,9 @@ pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9])
 /// applies or a checked product left the range.
 #[inline(always)]
 pub(crate) fn power2_exact<T: CheckedElem>(m: &[T; 4], k: u64, out: &mut [T; 4]) -> bool {
-    if let Some(p) = power_in_i64(&[[m[0], m[1]], [m[2], m[3]]], k) {
-        *out = [p[0][0], p[0][1], p[1][0], p[1][1]];
+    let rows = [[m[0], m[1]], [m[2], m[3]]];
+    if let Some(p) = power_in_i64(&rows, k) {
+        out.copy_from_slice(p.as_flattened());
         return true;
     }
     if coarse_bound_within(m, 2, k, T::SAFE_BITS) {
@@ -538,9 +551,9 @@ pub(crate) fn power2_exact<T: CheckedElem>(m: &[T; 4], k: u64, out: &mut [T; 4])
     }
     // 8- and 16-bit types: the range-checked schedule, exact whatever the
     // bound; on overflow the caller's stack path reports it.
-    if T::MAX_MAG <= u128::from(u16::MAX) {
-        if let Ok(p) = narrow_power(&[[m[0], m[1]], [m[2], m[3]]], k, &mut 0) {
-            *out = [p[0][0], p[0][1], p[1][0], p[1][1]];
+    if T::NARROW {
+        if let Ok(p) = narrow_power(&rows, k, &mut 0) {
+            out.copy_from_slice(p.as_flattened());
             return true;
         }
     }
@@ -569,7 +582,7 @@ pub(crate) fn small_power_checked<T: CheckedElem, const N: usize>(
     {
         return Ok(super::gemm::small_power(m, k));
     }
-    if T::MAX_MAG <= u128::from(u16::MAX) {
+    if T::NARROW {
         return narrow_power(m, k, performed);
     }
     let mut cur = *m;
