@@ -154,6 +154,28 @@ fn overflow_at_the_bound_edges() {
     );
 }
 
+/// 128-bit entries beyond 2^64 (the general path, n = 8 and 9): a
+/// product of a large power by the small `A` must still be bounded by the
+/// entries' true size. `A = c·J` (`J` all ones, `c = 2^24`) has
+/// `A^j = n^(j−1)·c^j·J`: `A^4` (about 2^105) fits both types and `A^5`
+/// (about 2^132) neither; the schedule forms `A^5` as `A^4·A`.
+#[test]
+fn wide_entries_beyond_u64_keep_their_bound() {
+    for n in [8usize, 9] {
+        let c = 1u32 << 24;
+        let a4 = (n as u128).pow(3) * u128::from(c).pow(4);
+        let a = Array2::<i128>::from_elem((n, n), i128::from(c));
+        assert_eq!(
+            matrix_power(&a, 4).unwrap(),
+            Array2::from_elem((n, n), a4 as i128)
+        );
+        assert!(matrix_power(&a, 5).is_err(), "i128, n = {n}");
+        let a = Array2::<u128>::from_elem((n, n), u128::from(c));
+        assert_eq!(matrix_power(&a, 4).unwrap(), Array2::from_elem((n, n), a4));
+        assert!(matrix_power(&a, 5).is_err(), "u128, n = {n}");
+    }
+}
+
 /// Plain `i128` triple loop.
 fn mul_i128(x: &Array2<i128>, y: &Array2<i128>) -> Array2<i128> {
     let n = x.nrows();

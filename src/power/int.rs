@@ -222,7 +222,12 @@ impl<'a, T: CheckedElem> ProductBound<'a, T> {
         let (a, b) = (&a[..n * n], &b[..n * n]);
         let bit_length = |x: &[T]| {
             let folded = x.iter().fold(0u64, |acc, v| acc | v.sign_folded());
-            u64::from(u64::BITS - folded.leading_zeros())
+            match u64::from(u64::BITS - folded.leading_zeros()) {
+                // `sign_folded` saturates a 128-bit entry beyond 2^64 at
+                // `u64::MAX`: its bit length is then unknown, up to 128.
+                64 if T::MAX_MAG > u128::from(u64::MAX) => 128,
+                e => e,
+            }
         };
         let same = std::ptr::eq(a, b);
         let ea = bit_length(a);
