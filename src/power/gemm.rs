@@ -40,6 +40,17 @@ macro_rules! ring_plain {
 }
 ring_plain!(f32, f64);
 
+/// The integer rings: arithmetic modulo `2^BITS`, which is exact, so ring
+/// identities such as Cayley–Hamilton hold in it (they do not in floating
+/// point, where rearranging a power into a polynomial in `A` changes its
+/// rounding and can cancel catastrophically).
+pub(crate) trait IntRing: Ring {
+    /// `self + b` (wrapping).
+    fn plus(self, b: Self) -> Self;
+    /// `self − b` (wrapping).
+    fn minus(self, b: Self) -> Self;
+}
+
 macro_rules! ring_int {
     ($($t:ty),*) => {$(
         impl Ring for $t {
@@ -49,6 +60,18 @@ macro_rules! ring_int {
             fn madd(self, a: Self, b: Self) -> Self { self.wrapping_add(a.wrapping_mul(b)) }
             #[inline(always)]
             fn times(self, b: Self) -> Self { self.wrapping_mul(b) }
+        }
+        impl IntRing for $t {
+            #[inline(always)]
+            fn plus(self, b: Self) -> Self { self.wrapping_add(b) }
+            #[inline(always)]
+            fn minus(self, b: Self) -> Self { self.wrapping_sub(b) }
+        }
+        impl IntRing for Wrapping<$t> {
+            #[inline(always)]
+            fn plus(self, b: Self) -> Self { self + b }
+            #[inline(always)]
+            fn minus(self, b: Self) -> Self { self - b }
         }
         impl Ring for Wrapping<$t> {
             const ZERO: Self = Wrapping(0);
@@ -293,4 +316,130 @@ pub(crate) fn small_power<T: Ring, const N: usize>(m: &[[T; N]; N], k: u64) -> [
 pub(crate) fn power2<T: Ring>(m: &[T; 4], k: u64) -> [T; 4] {
     let p = small_power(&[[m[0], m[1]], [m[2], m[3]]], k);
     [p[0][0], p[0][1], p[1][0], p[1][1]]
+}
+
+/// [`small_power`] for the integer rings, where 2×2 powers of 64- and
+/// 128-bit types take [`power2_cayley`]; the result is the same modulo
+/// `2^BITS`. Narrower types keep the matrix products, which the compiler
+/// runs in vector lanes: there the scalar recurrence measured slower (`i32`
+/// 11.2 → 12.8 ns at k = 10).
+#[inline(always)]
+pub(crate) fn int_small_power<T: IntRing, const N: usize>(m: &[[T; N]; N], k: u64) -> [[T; N]; N] {
+    let mut out = [[T::ZERO; N]; N];
+    if size_of::<T>() >= 8 {
+        if let (Ok(flat), Ok(dst)) = (
+            <&[T; 4]>::try_from(m.as_flattened()),
+            <&mut [T; 4]>::try_from(out.as_flattened_mut()),
+        ) {
+            *dst = power2_cayley(flat, k);
+            return out;
+        }
+    }
+    small_power(m, k)
+}
+
+/// `A^k` (`k ≥ 1`) for a row-major 2×2 integer matrix by the schedule of
+/// [`small_power`], run on the pair `(p, q)` with `A^j = p·A + q·I`.
+///
+/// By Cayley–Hamilton `A² = t·A − d·I` (`t` the trace, `d` the
+/// determinant), so a power of `A` is a polynomial of degree one in `A`.
+/// Squaring `p·A + q·I` gives `(p²t + 2pq)·A + (q² − p²d)·I` and multiplying
+/// by `A` gives `(pt + q)·A − pd·I`: five and two multiplies where the
+/// matrix products take eight each, which is what bounds a scalar 64-bit
+/// schedule (one multiply per cycle). Every step is a ring identity, so in
+/// wrapping arithmetic the result is `A^k` modulo `2^BITS`: exact for
+/// `Wrapping` types, and for the other integers wherever the power bound
+/// has shown that `A^k` fits (the only way this is called for them). Each
+/// step counts as one product of the schedule.
+#[inline(always)]
+pub(crate) fn power2_cayley<T: IntRing>(m: &[T; 4], k: u64) -> [T; 4] {
+    debug_assert!(k >= 1);
+    if k == 1 {
+        return *m;
+    }
+    let t = m[0].plus(m[3]);
+    let d = m[0].times(m[3]).minus(m[1].times(m[2]));
+    // The first step squares A itself: A² = t·A − d·I.
+    let mut bit = 63 - k.leading_zeros() - 1;
+    tally();
+    let (mut p, mut q) = (t, T::ZERO.minus(d));
+    loop {
+        if (k >> bit) & 1 == 1 {
+            tally();
+            (p, q) = (p.times(t).plus(q), T::ZERO.minus(p.times(d)));
+        }
+        if bit == 0 {
+            break;
+        }
+        bit -= 1;
+        tally();
+        let pp = p.times(p);
+        (p, q) = (
+            p.times(p.times(t).plus(q.plus(q))),
+            q.times(q).minus(pp.times(d)),
+        );
+    }
+    [
+        p.times(m[0]).plus(q),
+        p.times(m[1]),
+        p.times(m[2]),
+        p.times(m[3]).plus(q),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::power::schedule::{product_count, tallied};
+    use proptest::prelude::*;
+
+    /// Entries of one scale per matrix, as 128 bits that each type
+    /// truncates: full range (the first product wraps) or sign-extended
+    /// magnitudes below 2^8, 2^4, 2^2 and 2^1 (powers stay exact a while).
+    fn entries() -> impl Strategy<Value = [u128; 4]> {
+        (
+            any::<[u128; 4]>(),
+            prop::sample::select(vec![0u32, 120, 124, 126, 127]),
+        )
+            .prop_map(|(m, shift)| m.map(|v| ((v as i128) >> shift) as u128))
+    }
+
+    /// Every exponent up to 130, the extremes of `u64`, and random ones.
+    fn exponent() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            1..=130u64,
+            prop::sample::select(vec![u64::MAX, u64::MAX - 1, 1 << 63, (1 << 63) + 1]),
+            1..=u64::MAX,
+        ]
+    }
+
+    /// The Cayley–Hamilton recurrence against the matrix products of the
+    /// same schedule, in wrapping arithmetic, for exponents up to
+    /// `u64::MAX` (beyond any repeated-product reference), with one tallied
+    /// product per schedule step.
+    fn cayley_matches<T: IntRing + PartialEq + std::fmt::Debug>(
+        m: [T; 4],
+        k: u64,
+    ) -> Result<(), TestCaseError> {
+        let (fast, formed) = tallied(|| power2_cayley(&m, k));
+        prop_assert_eq!(fast, power2(&m, k), "{:?}^{}", m, k);
+        prop_assert_eq!(formed, u64::from(product_count(k)));
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn cayley_recurrence_is_the_matrix_power(m in entries(), k in exponent()) {
+            cayley_matches(m.map(|v| v as i64), k)?;
+            cayley_matches(m.map(|v| v as u64), k)?;
+            cayley_matches(m.map(|v| v as i128), k)?;
+            cayley_matches(m, k)?;
+            cayley_matches(m.map(|v| Wrapping(v as i64)), k)?;
+            cayley_matches(m.map(Wrapping), k)?;
+            // Not used for narrow types (slower there), but the identity holds.
+            cayley_matches(m.map(|v| v as i8), k)?;
+            cayley_matches(m.map(|v| Wrapping(v as u16)), k)?;
+        }
+    }
 }

@@ -16,7 +16,7 @@
 //! exact integer result — at the float kernel's 44 GFLOP/s, where 64-bit
 //! integer multiplies (which AVX2 lacks) run one per cycle.
 
-use super::gemm::{gemm_blocked, Ring};
+use super::gemm::{gemm_blocked, IntRing};
 use super::schedule::{steps, tally, Step};
 #[cfg(target_arch = "x86_64")]
 use super::simd4::power4_int_exact;
@@ -45,7 +45,7 @@ pub(crate) const OVERFLOW: Error = Error::Overflow {
 };
 
 /// What the checked path needs from a primitive integer type.
-pub(crate) trait CheckedElem: Ring + Ord {
+pub(crate) trait CheckedElem: IntRing + Ord {
     /// 128-bit accumulator (`i128` or `u128`).
     type Acc: Copy;
     const ACC_ZERO: Self::Acc;
@@ -551,7 +551,7 @@ pub(crate) fn power2_exact<T: CheckedElem>(m: &[T; 4], k: u64, out: &mut [T; 4])
         return true;
     }
     if coarse_bound_within(m, 2, k, T::SAFE_BITS) {
-        *out = super::gemm::power2(m, k);
+        out.copy_from_slice(super::gemm::int_small_power(&rows, k).as_flattened());
         return true;
     }
     // 8- and 16-bit types: the range-checked schedule, exact whatever the
@@ -585,7 +585,7 @@ pub(crate) fn small_power_checked<T: CheckedElem, const N: usize>(
     if coarse_bound_within(entries, N, k, T::SAFE_BITS)
         || power_bound_fits(max_magnitude(entries), N as u128, k, T::MAX_MAG)
     {
-        return Ok(super::gemm::small_power(m, k));
+        return Ok(super::gemm::int_small_power(m, k));
     }
     if T::NARROW {
         return narrow_power(m, k, performed);
@@ -617,7 +617,7 @@ pub(crate) fn power_in_i64<T: CheckedElem, const N: usize>(
     }
     // Under the bound every entry is at most 2^62 in magnitude.
     let narrow = m.map(|row| row.map(|v| v.to_i64_bits().unwrap_or(0)));
-    let p = super::gemm::small_power(&narrow, k);
+    let p = super::gemm::int_small_power(&narrow, k);
     Some(p.map(|row| row.map(T::from_i64_lossy)))
 }
 

@@ -317,7 +317,7 @@ macro_rules! impl_int {
                 if let Some(p) = int::power_in_i64(&m.map(|row| row.map(|w| w.0)), k) {
                     return Ok(p.map(|row| row.map(Wrapping)));
                 }
-                Ok(gemm::small_power(m, k))
+                Ok(gemm::int_small_power(m, k))
             }
             const HAS_POWER4: bool = cfg!(target_arch = "x86_64");
             #[inline(always)]
