@@ -11,7 +11,7 @@
 //! n = 2, 3, 4), `mid` (f64 and i64, n = 8…64), `mid_types` (f32, c32,
 //! c64, n = 8…64), `odd` (f64 and i64, n = 5, 12, 31, 100), `every_type`
 //! (i8, i16, i32, i128, u8…u128, `Wrapping<i64>`, `Wrapping<u8>` at
-//! n = 3, 6, 16, on a signed permutation), `large` (f64,
+//! n = 2, 3, 6, 16, on a signed permutation), `large` (f64,
 //! n = 256…1024), `large_types` (f32 and c64, n = 256),
 //! `int` (i64, n = 256, 512) and `int1024` (i64, n = 1024; the baseline
 //! alone takes about a minute per iteration, so this group takes ~10 min).
@@ -212,7 +212,7 @@ fn every_type(c: &mut Criterion) {
             group(
                 c,
                 concat!("every_type/", $name),
-                &[3, 6, 16],
+                &[2, 3, 6, 16],
                 |n| perm_matrix::<$t>(n, $one, $minus_one, $zero),
                 15,
                 1,
