@@ -628,14 +628,18 @@ pub(crate) fn power_in_i64<T: CheckedElem, const N: usize>(
 /// any order, and the product is checked against `T`'s range before the next
 /// one. `Err` exactly when a matrix the schedule forms has an entry outside
 /// `T`, as in the 128-bit path, at the float stack kernel's speed. (At
-/// n = 4 the register kernel [`super::simd4::power4_narrow_checked`] runs
-/// first; this is its fallback and the path for n = 1…3 and 5…7.)
+/// n = 3 and 4 the register kernels [`super::simd3::power3_narrow_checked`]
+/// and [`super::simd4::power4_narrow_checked`] run first; this is their
+/// fallback and the path for n = 5…7. At n ≤ 2, [`narrow_power_i64`].)
 #[inline(always)]
 fn narrow_power<T: CheckedElem, const N: usize>(
     m: &[[T; N]; N],
     k: u64,
     performed: &mut u32,
 ) -> Result<[[T; N]; N], Error> {
+    if N <= 2 {
+        return narrow_power_i64(m, k, performed);
+    }
     // Entries of an 8- or 16-bit type always convert (`to_i64_bits` is
     // `Some` for every type of at most 64 bits).
     let wide = m.map(|row| row.map(|v| v.to_i64_bits().map_or(f64::NAN, |b| b as f64)));
@@ -668,6 +672,43 @@ fn narrow_power<T: CheckedElem, const N: usize>(
         }
     }
     Ok(cur.map(|row| row.map(|v| T::from_i64_lossy(v as i64))))
+}
+
+/// [`narrow_power`] for n ≤ 2 in `i64`: inputs checked to fit `T` (at most
+/// 16 bits) keep every partial sum within `2·2^32`, so wrapping `i64` is
+/// exact. A 2×2 product is eight scalar multiplies, and the float path's
+/// conversions and longer multiply-add latency dominated it (k = 10:
+/// u8 19 → 13 ns, u16 18 → 13.5, i8 and i16 20 → 16.5). From n = 3 on the
+/// float path wins, paired in vectors; routing it through one generic walk
+/// shared with this one cost u8 at n = 6 20 % (277 → 335 ns), so the two
+/// walks stay separate.
+#[inline(always)]
+fn narrow_power_i64<T: CheckedElem, const N: usize>(
+    m: &[[T; N]; N],
+    k: u64,
+    performed: &mut u32,
+) -> Result<[[T; N]; N], Error> {
+    let wide = m.map(|row| row.map(|v| v.to_i64_bits().unwrap_or(0)));
+    let (lo, hi) = (T::MIN_F64 as i64, T::MAX_F64 as i64);
+    let in_range = |p: &[[i64; N]; N]| {
+        p.as_flattened()
+            .iter()
+            .fold(true, |ok, &v| ok & (v >= lo) & (v <= hi))
+    };
+    let mut cur = wide;
+    *performed = 0;
+    for step in steps(k) {
+        *performed += 1;
+        tally();
+        cur = match step {
+            Step::Square => super::gemm::small_mul(&cur, &cur),
+            Step::MulA => super::gemm::small_mul(&cur, &wide),
+        };
+        if !in_range(&cur) {
+            return Err(OVERFLOW);
+        }
+    }
+    Ok(cur.map(|row| row.map(T::from_i64_lossy)))
 }
 
 /// Exact fixed-size product: each entry accumulated in 128 bits.
