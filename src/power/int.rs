@@ -391,6 +391,11 @@ fn power_bound_fits(m: u128, n: u128, k: u64, max: u128) -> bool {
     if k > 129 {
         return false;
     }
+    // B_k ≥ m: this also keeps a 128-bit `m` from being truncated below,
+    // when `max` is a lane limit rather than the type's.
+    if m > max {
+        return false;
+    }
     // B_k = (n·m)^(k−1)·m. Types of at most 64 bits (nearly every call)
     // take native 64-bit multiplies; 128-bit checked multiplies cost more
     // than the small products they guard.
@@ -772,5 +777,9 @@ mod tests {
         assert!(!power_bound_fits(2, 1, 128, u128::MAX));
         assert!(power_bound_fits(1, 2, 128, u128::MAX));
         assert!(!power_bound_fits(1, 2, 129, u128::MAX));
+        // A 128-bit maximum beyond 2^64 against a 64-bit limit: 2^64 + 1
+        // must not be read as 1.
+        assert!(!power_bound_fits((1 << 64) + 1, 2, 2, 1 << 51));
+        assert!(!power_bound_fits((1 << 64) + 1, 1, 1, u64::MAX as u128));
     }
 }
