@@ -65,8 +65,8 @@ pub(crate) trait CheckedElem: IntRing + Ord {
     const MAX_F64: f64;
     /// 8- and 16-bit types: their whole-power bound fails on nearly every
     /// call, so their powers run with every product checked against the
-    /// range, in `f64` (exact: the products of in-range entries stay far
-    /// below 2^53).
+    /// range, in `f64` (`i64` at n ≤ 2; exact either way: the products of
+    /// in-range entries stay far below 2^53).
     const NARROW: bool = Self::MAX_MAG <= u16::MAX as u128;
     /// Types of at most 32 bits: AVX2 multiplies their lanes natively, and
     /// their wrapping powers are exact modulo 2^32 in `i32` lanes.

@@ -23,15 +23,19 @@
 //!   power (`n^(k−1)·max|A|^k`) stays below 2^30 (or 2^51). Other integer powers
 //!   for `n ≤ 4` use the same bound to run their products unchecked, with
 //!   per-product 128-bit checks only as the fallback; 8- and 16-bit types,
-//!   whose bound fails for nearly every call, instead run in `f64` with each
-//!   product checked against the type's range (exact: see `int.rs`), and
-//!   `i128`/`u128` matrices whose bound stays within 2^62 run in `i64`.
-//!   `Wrapping` 3×3 and 4×4 powers run the same register kernels: types of
-//!   at most 32 bits always in `i32` lanes (a power modulo 2^32, truncated,
-//!   is the power modulo 2^8 or 2^16), wider ones when the bound shows the
-//!   power exact there. `n = 5…7` (real and integer types) run the same unrolled stack
-//!   schedule, 1.3–4.4× faster there than the packed kernels, whose setup
-//!   costs more than such products. Larger float and
+//!   whose bound fails for nearly every call, instead run in `f64` (`i64`
+//!   at n ≤ 2) with each product checked against the type's range (exact:
+//!   see `int.rs`), and `i128`/`u128` matrices whose bound stays within
+//!   2^62 run in `i64`. 2×2 powers of 64- and 128-bit integers, where the
+//!   bound holds or the type is `Wrapping`, run the Cayley–Hamilton
+//!   recurrence `A^j = p·A + q·I` (see `gemm.rs`) instead of matrix
+//!   products. `Wrapping` 3×3 and 4×4 powers run the same register
+//!   kernels: types of at most 32 bits always in `i32` lanes (a power
+//!   modulo 2^32, truncated, is the power modulo 2^8 or 2^16), wider ones
+//!   when the bound shows the power exact there. `n = 5…7` (real and
+//!   integer types) run the same unrolled stack schedule, 1.3–4.4× faster
+//!   there than the packed kernels, whose setup costs more than such
+//!   products. Larger float and
 //!   complex products run on packed one-cache-line strips of `B` with 6×2
 //!   vector accumulator tiles (AVX2+FMA at run time); a complex product is
 //!   one real product on the interleaved layout (see `strips.rs`), at the
