@@ -1,31 +1,45 @@
-//! Whole powers of 4×4 complex matrices in their own row layout (x86-64
+//! Whole powers of 4×4 complex matrices in their own row layouts (x86-64
 //! with AVX2+FMA, through `pulp`'s safe dispatch).
 //!
-//! Each row is four interleaved complex numbers, `[re, im, …]`: one 256-bit
-//! vector for `Complex<f32>`, two for `Complex<f64>`. Row `i` of `X·Y` is
+//! `Complex<f32>` rows are four interleaved complex numbers, `[re, im, …]`,
+//! one 256-bit vector. Row `i` of `X·Y` is
 //!
 //! ```text
 //! Σ_l re(x_il)·Y_l  ⊕  Σ_l im(x_il)·swap(Y_l)
 //! ```
 //!
 //! where `swap` exchanges the two parts of every complex entry and `⊕`
-//! (`vaddsubps`/`vaddsubpd`) subtracts in the real slots and adds in the
-//! imaginary ones: `re·(a + ib) + im·(−b + ia)` is `(re + i·im)(a + ib)`.
-//! Both sums are fused multiply-adds on whole rows, and the scalars
-//! `re(x_il)`, `im(x_il)` are broadcast straight from memory, a load with
-//! no shuffle. A product is 32 (`Complex<f32>`) or 64 (`Complex<f64>`)
-//! vector multiply-adds and one in-lane swap per vector of `Y`; the
-//! diagonal layout of [`super::simd4`], with real and imaginary planes,
-//! needed four real products' worth of operations plus rotations, and
-//! measured 17–19 ns (c64) and 14–15 ns (c32) per product against 15 and
-//! 10 here. (For 3×3 matrices, padded to four columns, this layout
+//! (`vaddsubps`) subtracts in the real slots and adds in the imaginary
+//! ones: `re·(a + ib) + im·(−b + ia)` is `(re + i·im)(a + ib)`. Both sums
+//! are fused multiply-adds on whole rows, and the scalars `re(x_il)`,
+//! `im(x_il)` are broadcast straight from memory, a load with no shuffle.
+//! A product is 32 vector multiply-adds and one in-lane swap per row of
+//! `Y`. The diagonal layout of [`super::simd4`] needed four real products'
+//! worth of operations plus rotations and measured 14–15 ns per product
+//! against 10 here. (For 3×3 matrices, padded to four columns, this layout
 //! measured slower than [`super::simd3`]'s planes, which stay.)
 //!
-//! Rounding: each part of an entry is `(p_0 + p_1) + (p_2 + p_3)` for each
-//! of the two sums (a multiply and a fused multiply-add, then an add),
-//! then their add-subtract, so every term sees at most four roundings:
-//! `|Δ| ≤ √2·γ_4·Σ|x||y|`, within the `γ_(n+4)` bound of a scalar complex
-//! dot product.
+//! `Complex<f64>` rows are two 256-bit vectors, the real and the imaginary
+//! parts of the row ([`PlaneRow`]). Row `i` of `X·Y` is
+//!
+//! ```text
+//! re: Σ_l re(x_il)·Re(Y_l) − im(x_il)·Im(Y_l)
+//! im: Σ_l re(x_il)·Im(Y_l) + im(x_il)·Re(Y_l)
+//! ```
+//!
+//! the same 64 multiply-adds as interleaved rows (which this type used
+//! until the fourteenth session) without their swaps, adds and
+//! add-subtracts: about 125 instructions per product against 160–180.
+//! With the row order of [`mul_planes`], k = 10 takes 49 against 61 ns
+//! per call.
+//!
+//! Rounding: `Complex<f32>` forms each part of an entry as
+//! `(p_0 + p_1) + (p_2 + p_3)` for each of its two sums (a multiply and a
+//! fused multiply-add, then an add), then their add-subtract, so every term
+//! sees at most four roundings. `Complex<f64>` forms each part as two
+//! chains of four real terms (a multiply, then three fused multiply-adds)
+//! joined by an add: at most five. So `|Δ| ≤ √2·γ_5·Σ|x||y|`, within the
+//! `γ_(n+4)` bound of a scalar complex dot product.
 
 use std::arch::x86_64::{__m256, __m256d};
 
@@ -33,7 +47,7 @@ use num_complex::Complex;
 use pulp::bytemuck::Pod;
 use pulp::x86::V3;
 
-use super::lanes::PairLanes;
+use super::lanes::{Lanes, PairLanes};
 use super::schedule::tally;
 use super::simd4::dispatch;
 
@@ -53,8 +67,8 @@ trait ComplexRow: Copy {
     fn addsub(s: V3, a: Self, b: Self) -> Self;
 }
 
-/// A row as `H` vectors (two `__m256d` for `Complex<f64>`, one `__m256`
-/// for `Complex<f32>`), every operation lane-wise on each. Loops rather
+/// A row as `H` vectors (one `__m256` for `Complex<f32>`), every
+/// operation lane-wise on each. Loops rather
 /// than `map`: a closure would not inherit the AVX2 target features.
 impl<L: PairLanes, const H: usize> ComplexRow for [L; H]
 where
@@ -225,30 +239,20 @@ struct Power<'a, T, R> {
     row: std::marker::PhantomData<R>,
 }
 
-impl<T: Copy + Default, R: ComplexRow<E = T>> pulp::WithSimd for Power<'_, T, R> {
+impl<T: Pod + Default, R: ComplexRow<E = T>> pulp::WithSimd for Power<'_, T, R> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
         let Power { s, m, k, out, .. } = self;
-        let mut a = [[T::default(); 8]; 4];
-        for (i, row) in a.iter_mut().enumerate() {
-            for j in 0..4 {
-                row[2 * j] = m[4 * i + j].re;
-                row[2 * j + 1] = m[4 * i + j].im;
-            }
-        }
+        let a: Rows<T> = pulp::cast(*m);
         let mut p = a;
         power::<R>(s, &a, k, &mut p);
-        for (i, row) in p.iter().enumerate() {
-            for j in 0..4 {
-                out[4 * i + j] = Complex::new(row[2 * j], row[2 * j + 1]);
-            }
-        }
+        *out = pulp::cast(p);
     }
 }
 
 #[inline(always)]
-fn run<T: Copy + Default, R: ComplexRow<E = T>>(
+fn run<T: Pod + Default, R: ComplexRow<E = T>>(
     m: &[Complex<T>; 16],
     k: u64,
     out: &mut [Complex<T>; 16],
@@ -264,16 +268,120 @@ fn run<T: Copy + Default, R: ComplexRow<E = T>>(
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
-/// order; `false` (and `out` untouched) without AVX2+FMA.
+/// order, in real and imaginary planes ([`mul_planes`]); `false` (and `out`
+/// untouched) without AVX2+FMA.
 #[inline]
 pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
-    run::<f64, [__m256d; 2]>(m, k, out)
+    dispatch(|s| PlanePower { s, m, k, out }).is_some()
 }
 
-/// As [`power4_c64`], for `Complex<f32>`.
+/// As [`power4_c64`], for `Complex<f32>`, in interleaved rows ([`mul`]).
 #[inline]
 pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
     run::<f32, [__m256; 1]>(m, k, out)
+}
+
+/// A `Complex<f64>` row in planes: its real parts, then its imaginary
+/// parts, each in the column order `[0, 2, 1, 3]` that `vunpcklpd` and
+/// `vunpckhpd` leave (they work within 128-bit halves). The order costs
+/// nothing: a product only broadcasts single entries, found through
+/// [`LANE`], and the final unpack restores it.
+type PlaneRow = [f64; 8];
+
+/// Where column `l` of a row sits in each plane of a [`PlaneRow`].
+const LANE: [usize; 4] = [0, 2, 1, 3];
+
+/// Terms `l` and `l + 1` of one row of `X·Y`, the real and the imaginary
+/// part each one chain: a multiply, then three fused multiply-adds (the
+/// `−im·im` terms by `vfnmadd`).
+#[inline(always)]
+fn plane_terms(s: V3, xi: &PlaneRow, y: &[[__m256d; 2]; 4], l: usize) -> [__m256d; 2] {
+    let (c0, c1) = (LANE[l], LANE[l + 1]);
+    let (r0, i0) = (__m256d::splat(s, xi[c0]), __m256d::splat(s, xi[4 + c0]));
+    let (r1, i1) = (__m256d::splat(s, xi[c1]), __m256d::splat(s, xi[4 + c1]));
+    let [y0_re, y0_im] = y[l];
+    let [y1_re, y1_im] = y[l + 1];
+    let re = Lanes::mul(s, r0, y0_re);
+    let re = Lanes::fnmadd(s, i0, y0_im, re);
+    let re = Lanes::fmadd(s, r1, y1_re, re);
+    let re = Lanes::fnmadd(s, i1, y1_im, re);
+    let im = Lanes::mul(s, r0, y0_im);
+    let im = Lanes::fmadd(s, i0, y0_re, im);
+    let im = Lanes::fmadd(s, r1, y1_im, im);
+    let im = Lanes::fmadd(s, i1, y1_re, im);
+    [re, im]
+}
+
+/// `X·Y`, `X` in memory (its entries broadcast from there) and `Y`'s planes
+/// in registers.
+///
+/// Row `i` of the product overwrites row `i` of `X`, the only row that
+/// read it, as soon as it is formed, and `black_box` then keeps the
+/// compiler from hoisting the next row's broadcasts above that store. In
+/// that order the next product's first rows start while this one's last
+/// rows finish. Left to itself, the compiler formed every row's first
+/// terms first, so all four rows finished together and each product waited
+/// for the whole previous one: 53 against 43 ns for k = 10 in a standalone
+/// probe. (The interleaved rows of [`mul`] gained nothing from the same
+/// order, for either type.)
+#[inline(always)]
+fn mul_planes(s: V3, x: &mut [PlaneRow; 4], y: &[[__m256d; 2]; 4]) -> [[__m256d; 2]; 4] {
+    let mut out = *y;
+    for (i, o) in out.iter_mut().enumerate() {
+        let lo = plane_terms(s, &x[i], y, 0);
+        let hi = plane_terms(s, &x[i], y, 2);
+        *o = [Lanes::add(s, lo[0], hi[0]), Lanes::add(s, lo[1], hi[1])];
+        x[i] = pulp::cast(*o);
+        std::hint::black_box(&mut *x);
+    }
+    out
+}
+
+struct PlanePower<'a> {
+    s: V3,
+    m: &'a [Complex<f64>; 16],
+    k: u64,
+    out: &'a mut [Complex<f64>; 16],
+}
+
+impl pulp::WithSimd for PlanePower<'_> {
+    type Output = ();
+    /// The left-to-right schedule of [`power`], on planes.
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let PlanePower { s, m, k, out } = self;
+        // Whole-row loads. (Built field by field, the rows were assembled
+        // from single entries by the compiler, which fused the loads with
+        // the unpacks: 61 against 49 ns per k = 10 call.)
+        let interleaved: [[__m256d; 2]; 4] = pulp::cast(*m);
+        let mut a = interleaved;
+        for (planes, [h0, h1]) in a.iter_mut().zip(interleaved) {
+            *planes = [
+                s.avx._mm256_unpacklo_pd(h0, h1),
+                s.avx._mm256_unpackhi_pd(h0, h1),
+            ];
+        }
+        let mut mem = Aligned(a.map(pulp::cast::<[__m256d; 2], PlaneRow>));
+        let mut cur = a;
+        let mut bit = 63 - k.leading_zeros();
+        while bit > 0 {
+            bit -= 1;
+            tally();
+            cur = mul_planes(s, &mut mem.0, &cur);
+            if (k >> bit) & 1 == 1 {
+                tally();
+                cur = mul_planes(s, &mut mem.0, &a);
+            }
+        }
+        for planes in &mut cur {
+            let [re, im] = *planes;
+            *planes = [
+                s.avx._mm256_unpacklo_pd(re, im),
+                s.avx._mm256_unpackhi_pd(re, im),
+            ];
+        }
+        *out = pulp::cast(cur);
+    }
 }
 
 #[cfg(test)]

@@ -71,17 +71,6 @@ lanes!(
         fma::{_mm_fmadd_ps, _mm_fnmadd_ps}
 );
 
-impl PairLanes for __m256d {
-    #[inline(always)]
-    fn swap_pairs(s: V3, a: Self) -> Self {
-        s.avx._mm256_permute_pd::<0b0101>(a)
-    }
-    #[inline(always)]
-    fn addsub(s: V3, a: Self, b: Self) -> Self {
-        s.avx._mm256_addsub_pd(a, b)
-    }
-}
-
 impl PairLanes for __m256 {
     #[inline(always)]
     fn swap_pairs(s: V3, a: Self) -> Self {
