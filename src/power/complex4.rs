@@ -44,89 +44,14 @@
 use std::arch::x86_64::{__m256, __m256d};
 
 use num_complex::Complex;
-use pulp::bytemuck::Pod;
 use pulp::x86::V3;
 
 use super::lanes::{Lanes, PairLanes};
 use super::schedule::tally;
 use super::simd4::dispatch;
 
-/// One matrix row of four complex numbers (eight floats `E`) in vector
-/// registers, and the operations a product needs on whole rows.
-trait ComplexRow: Copy {
-    type E: Copy + Default;
-    fn load(s: V3, row: &[Self::E; 8]) -> Self;
-    fn store(self, s: V3, row: &mut [Self::E; 8]);
-    fn splat(s: V3, x: Self::E) -> Self;
-    /// Exchanges the real and imaginary part of every entry.
-    fn swap(self, s: V3) -> Self;
-    fn mul(s: V3, a: Self, b: Self) -> Self;
-    fn fmadd(s: V3, a: Self, b: Self, c: Self) -> Self;
-    fn add(s: V3, a: Self, b: Self) -> Self;
-    /// `a − b` in real slots, `a + b` in imaginary ones.
-    fn addsub(s: V3, a: Self, b: Self) -> Self;
-}
-
-/// A row as `H` vectors (one `__m256` for `Complex<f32>`), every
-/// operation lane-wise on each. Loops rather
-/// than `map`: a closure would not inherit the AVX2 target features.
-impl<L: PairLanes, const H: usize> ComplexRow for [L; H]
-where
-    [L; H]: Pod,
-    L::Elem: Pod + Default,
-{
-    type E = L::Elem;
-    #[inline(always)]
-    fn load(_: V3, row: &[L::Elem; 8]) -> Self {
-        pulp::cast(*row)
-    }
-    #[inline(always)]
-    fn store(self, _: V3, row: &mut [L::Elem; 8]) {
-        *row = pulp::cast(self);
-    }
-    #[inline(always)]
-    fn splat(s: V3, x: L::Elem) -> Self {
-        [L::splat(s, x); H]
-    }
-    #[inline(always)]
-    fn swap(mut self, s: V3) -> Self {
-        for v in &mut self {
-            *v = L::swap_pairs(s, *v);
-        }
-        self
-    }
-    #[inline(always)]
-    fn mul(s: V3, mut a: Self, b: Self) -> Self {
-        for (a, b) in a.iter_mut().zip(b) {
-            *a = L::mul(s, *a, b);
-        }
-        a
-    }
-    #[inline(always)]
-    fn fmadd(s: V3, a: Self, b: Self, mut c: Self) -> Self {
-        for ((c, a), b) in c.iter_mut().zip(a).zip(b) {
-            *c = L::fmadd(s, a, b, *c);
-        }
-        c
-    }
-    #[inline(always)]
-    fn add(s: V3, mut a: Self, b: Self) -> Self {
-        for (a, b) in a.iter_mut().zip(b) {
-            *a = L::add(s, *a, b);
-        }
-        a
-    }
-    #[inline(always)]
-    fn addsub(s: V3, mut a: Self, b: Self) -> Self {
-        for (a, b) in a.iter_mut().zip(b) {
-            *a = L::addsub(s, *a, b);
-        }
-        a
-    }
-}
-
-/// A 4×4 matrix in the row layout, in memory.
-type Rows<E> = [[E; 8]; 4];
+/// A 4×4 `Complex<f32>` matrix in interleaved rows, in memory.
+type Rows = [[f32; 8]; 4];
 
 /// A matrix in memory, each row on its own cache line: a row stored across
 /// a line boundary cannot be forwarded to the broadcasts that read it.
@@ -137,21 +62,21 @@ struct Aligned<T>(T);
 /// swapped rows in registers. (Reading `y`'s rows from the stored copy as
 /// well, as memory operands, put a store-to-load forward on every product's
 /// path: with `y` in registers, the register allocator spills what it
-/// must, and a k = 10 call measured 5–6 % faster for both types.)
+/// must, and a k = 10 call measured 5–6 % faster.)
 ///
 /// Each sum over `l` runs as two chains, `l < 2` and `l ≥ 2`, joined by an
 /// add: multiply → fused multiply-add → add → add-subtract. One chain of
 /// four measured slower: a product this small is bound by latency, not
 /// by throughput.
 #[inline(always)]
-fn mul<R: ComplexRow>(s: V3, x: &Rows<R::E>, y: &[R; 4], y_swapped: &[R; 4]) -> [R; 4] {
+fn mul(s: V3, x: &Rows, y: &[__m256; 4], y_swapped: &[__m256; 4]) -> [__m256; 4] {
     // Loops, not `array::from_fn`: a closure does not inherit the AVX2
     // target features, and its intrinsics were called out of line.
     let mut out = *y_swapped;
     for (xi, o) in x.iter().zip(&mut out) {
         let lo = two_terms(s, xi, y, y_swapped, 0);
         let hi = two_terms(s, xi, y, y_swapped, 2);
-        *o = R::addsub(s, R::add(s, lo[0], hi[0]), R::add(s, lo[1], hi[1]));
+        *o = PairLanes::addsub(s, Lanes::add(s, lo[0], hi[0]), Lanes::add(s, lo[1], hi[1]));
     }
     out
 }
@@ -159,43 +84,39 @@ fn mul<R: ComplexRow>(s: V3, x: &Rows<R::E>, y: &[R; 4], y_swapped: &[R; 4]) -> 
 /// The terms `l` and `l + 1` of both sums of [`mul`] for one row: a
 /// multiply, then a fused multiply-add.
 #[inline(always)]
-fn two_terms<R: ComplexRow>(
+fn two_terms(
     s: V3,
-    xi: &[R::E; 8],
-    y: &[R; 4],
-    y_swapped: &[R; 4],
+    xi: &[f32; 8],
+    y: &[__m256; 4],
+    y_swapped: &[__m256; 4],
     l: usize,
-) -> [R; 2] {
+) -> [__m256; 2] {
+    // `<__m256 as Lanes>::splat` by name, not through a closure: a
+    // closure would not inherit the AVX2 target features.
+    let splat = <__m256 as Lanes>::splat;
     [
-        R::fmadd(
+        Lanes::fmadd(
             s,
-            R::splat(s, xi[2 * l + 2]),
+            splat(s, xi[2 * l + 2]),
             y[l + 1],
-            R::mul(s, R::splat(s, xi[2 * l]), y[l]),
+            Lanes::mul(s, splat(s, xi[2 * l]), y[l]),
         ),
-        R::fmadd(
+        Lanes::fmadd(
             s,
-            R::splat(s, xi[2 * l + 3]),
+            splat(s, xi[2 * l + 3]),
             y_swapped[l + 1],
-            R::mul(s, R::splat(s, xi[2 * l + 1]), y_swapped[l]),
+            Lanes::mul(s, splat(s, xi[2 * l + 1]), y_swapped[l]),
         ),
     ]
 }
 
 #[inline(always)]
-fn swapped<R: ComplexRow>(s: V3, y: &[R; 4]) -> [R; 4] {
+fn swapped(s: V3, y: &[__m256; 4]) -> [__m256; 4] {
     let mut out = *y;
     for v in &mut out {
-        *v = v.swap(s);
+        *v = PairLanes::swap_pairs(s, *v);
     }
     out
-}
-
-#[inline(always)]
-fn store<R: ComplexRow>(s: V3, rows: [R; 4], out: &mut Rows<R::E>) {
-    for (row, v) in out.iter_mut().zip(rows) {
-        v.store(s, row);
-    }
 }
 
 /// `A^k` (`k ≥ 1`) by the left-to-right schedule (see
@@ -203,11 +124,8 @@ fn store<R: ComplexRow>(s: V3, rows: [R; 4], out: &mut Rows<R::E>) {
 /// stack copy that the next product broadcasts from; the swapped rows of
 /// `A` are formed once for every multiply by `A`.
 #[inline(always)]
-fn power<R: ComplexRow>(s: V3, a: &Rows<R::E>, k: u64, out: &mut Rows<R::E>) {
-    let mut a_rows = [R::splat(s, R::E::default()); 4];
-    for (v, row) in a_rows.iter_mut().zip(a) {
-        *v = R::load(s, row);
-    }
+fn power(s: V3, a: &Rows, k: u64) -> [__m256; 4] {
+    let a_rows: [__m256; 4] = pulp::cast(*a);
     let a_swapped = swapped(s, &a_rows);
     let mut mem = Aligned(*a);
     let mut cur = a_rows;
@@ -216,55 +134,19 @@ fn power<R: ComplexRow>(s: V3, a: &Rows<R::E>, k: u64, out: &mut Rows<R::E>) {
         bit -= 1;
         // `black_box` keeps the broadcasts as loads from the stored copy:
         // left to itself, the compiler forms them from the registers with
-        // lane-crossing shuffles, which measured slower (k = 10: c32 72
-        // against 55 ns per call, c64 108 against 80).
+        // lane-crossing shuffles, which measured slower (k = 10: 72 against
+        // 55 ns per call).
         let m = std::hint::black_box(&mem.0);
         tally();
         cur = mul(s, m, &cur, &swapped(s, &cur));
-        store(s, cur, &mut mem.0);
+        mem.0 = pulp::cast(cur);
         if (k >> bit) & 1 == 1 {
             tally();
             cur = mul(s, std::hint::black_box(&mem.0), &a_rows, &a_swapped);
-            store(s, cur, &mut mem.0);
+            mem.0 = pulp::cast(cur);
         }
     }
-    store(s, cur, out);
-}
-
-struct Power<'a, T, R> {
-    s: V3,
-    m: &'a [Complex<T>; 16],
-    k: u64,
-    out: &'a mut [Complex<T>; 16],
-    row: std::marker::PhantomData<R>,
-}
-
-impl<T: Pod + Default, R: ComplexRow<E = T>> pulp::WithSimd for Power<'_, T, R> {
-    type Output = ();
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _: S) {
-        let Power { s, m, k, out, .. } = self;
-        let a: Rows<T> = pulp::cast(*m);
-        let mut p = a;
-        power::<R>(s, &a, k, &mut p);
-        *out = pulp::cast(p);
-    }
-}
-
-#[inline(always)]
-fn run<T: Pod + Default, R: ComplexRow<E = T>>(
-    m: &[Complex<T>; 16],
-    k: u64,
-    out: &mut [Complex<T>; 16],
-) -> bool {
-    dispatch(|s| Power::<T, R> {
-        s,
-        m,
-        k,
-        out,
-        row: std::marker::PhantomData,
-    })
-    .is_some()
+    cur
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
@@ -278,7 +160,16 @@ pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>
 /// As [`power4_c64`], for `Complex<f32>`, in interleaved rows ([`mul`]).
 #[inline]
 pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
-    run::<f32, [__m256; 1]>(m, k, out)
+    struct Op<'a>(V3, &'a [Complex<f32>; 16], u64, &'a mut [Complex<f32>; 16]);
+    impl pulp::WithSimd for Op<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _: S) {
+            let Op(s, m, k, out) = self;
+            *out = pulp::cast(power(s, &pulp::cast(*m), k));
+        }
+    }
+    dispatch(|s| Op(s, m, k, out)).is_some()
 }
 
 /// A `Complex<f64>` row in planes: its real parts, then its imaginary
