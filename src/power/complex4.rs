@@ -1,44 +1,31 @@
-//! Whole powers of 4×4 complex matrices in their own row layouts (x86-64
-//! with AVX2+FMA, through `pulp`'s safe dispatch).
-//!
-//! `Complex<f32>` rows are four interleaved complex numbers, `[re, im, …]`,
-//! one 256-bit vector. Row `i` of `X·Y` is
-//!
-//! ```text
-//! Σ_l re(x_il)·Y_l  ⊕  Σ_l im(x_il)·swap(Y_l)
-//! ```
-//!
-//! where `swap` exchanges the two parts of every complex entry and `⊕`
-//! (`vaddsubps`) subtracts in the real slots and adds in the imaginary
-//! ones: `re·(a + ib) + im·(−b + ia)` is `(re + i·im)(a + ib)`. Both sums
-//! are fused multiply-adds on whole rows, and the scalars `re(x_il)`,
-//! `im(x_il)` are broadcast straight from memory, a load with no shuffle.
-//! A product is 32 vector multiply-adds and one in-lane swap per row of
-//! `Y`. The diagonal layout of [`super::simd4`] needed four real products'
-//! worth of operations plus rotations and measured 14–15 ns per product
-//! against 10 here. (For 3×3 matrices, padded to four columns, this layout
-//! measured slower than [`super::simd3`]'s planes, which stay.)
-//!
-//! `Complex<f64>` rows are two 256-bit vectors, the real and the imaginary
-//! parts of the row ([`PlaneRow`]). Row `i` of `X·Y` is
+//! Whole powers of 4×4 complex matrices in real and imaginary planes
+//! (x86-64 with AVX2+FMA, through `pulp`'s safe dispatch). Row `i` of
+//! `X·Y` is
 //!
 //! ```text
 //! re: Σ_l re(x_il)·Re(Y_l) − im(x_il)·Im(Y_l)
 //! im: Σ_l re(x_il)·Im(Y_l) + im(x_il)·Re(Y_l)
 //! ```
 //!
-//! the same 64 multiply-adds as interleaved rows (which this type used
-//! until the fourteenth session) without their swaps, adds and
-//! add-subtracts: about 125 instructions per product against 160–180.
-//! With the row order of [`mul_planes`], k = 10 takes 49 against 61 ns
-//! per call.
+//! 32 multiply-adds on 256-bit vectors per product for `Complex<f32>`, 64
+//! for `Complex<f64>`, with no swaps, adds or add-subtracts beyond them.
+//! Until the fourteenth session both types used interleaved rows
+//! `[re, im, …]` (`re(x_il)·Y_l ⊕ im(x_il)·swap(Y_l)`, with `vaddsubps`),
+//! which need those; the diagonal layout of [`super::simd4`] measured
+//! slower still (14–15 ns per `Complex<f32>` product against 10). For 3×3
+//! matrices, [`super::simd3`]'s planes stay.
 //!
-//! Rounding: `Complex<f32>` forms each part of an entry as
-//! `(p_0 + p_1) + (p_2 + p_3)` for each of its two sums (a multiply and a
-//! fused multiply-add, then an add), then their add-subtract, so every term
-//! sees at most four roundings. `Complex<f64>` forms each part as two
-//! chains of four real terms (a multiply, then three fused multiply-adds)
-//! joined by an add: at most five. So `|Δ| ≤ √2·γ_5·Σ|x||y|`, within the
+//! `Complex<f64>`: a row's four real parts fill one vector, its imaginary
+//! parts another ([`PlaneRow`]); entries of `X` are broadcast from a
+//! stored copy, and each row of a product is stored as soon as it is
+//! formed ([`mul_planes`]). `Complex<f32>`: a vector holds the parts of two
+//! rows, so all of `X` and `Y` stay in registers and `X`'s entries are
+//! broadcast by one-cycle in-lane shuffles ([`mul_pairs`]); that needs the
+//! odd rows in their own column order.
+//!
+//! Rounding: each part of an entry is two chains of four real terms (a
+//! multiply, then three fused multiply-adds) joined by an add, at most
+//! five roundings per term. So `|Δ| ≤ √2·γ_5·Σ|x||y|`, within the
 //! `γ_(n+4)` bound of a scalar complex dot product.
 
 use std::arch::x86_64::{__m256, __m256d};
@@ -46,107 +33,190 @@ use std::arch::x86_64::{__m256, __m256d};
 use num_complex::Complex;
 use pulp::x86::V3;
 
-use super::lanes::{Lanes, PairLanes};
+use super::lanes::Lanes;
 use super::schedule::tally;
 use super::simd4::dispatch;
-
-/// A 4×4 `Complex<f32>` matrix in interleaved rows, in memory.
-type Rows = [[f32; 8]; 4];
 
 /// A matrix in memory, each row on its own cache line: a row stored across
 /// a line boundary cannot be forwarded to the broadcasts that read it.
 #[repr(C, align(64))]
 struct Aligned<T>(T);
 
-/// `X·Y`, `x` in memory, its entries broadcast from there; `y`'s rows and
-/// swapped rows in registers. (Reading `y`'s rows from the stored copy as
-/// well, as memory operands, put a store-to-load forward on every product's
-/// path: with `y` in registers, the register allocator spills what it
-/// must, and a k = 10 call measured 5–6 % faster.)
-///
-/// Each sum over `l` runs as two chains, `l < 2` and `l ≥ 2`, joined by an
-/// add: multiply → fused multiply-add → add → add-subtract. One chain of
-/// four measured slower: a product this small is bound by latency, not
-/// by throughput.
+/// A 4×4 `Complex<f32>` matrix as four planes of row pairs: the real parts
+/// of rows 0 and 1, of rows 2 and 3, then the imaginary parts of the same.
+/// Each 256-bit plane holds an even row in its low 128-bit half, in column
+/// order `[0, 1, 2, 3]`, and the next odd row in its high half, in column
+/// order `[1, 0, 3, 2]` (see [`mul_pairs`]).
+type PairPlanes = [__m256; 4];
+
+/// The in-lane permutation that exchanges adjacent entries, as a
+/// `vpermilps` immediate: the odd rows' column order.
+const EXCHANGE_ADJACENT: i32 = 0b10_11_00_01;
+
+/// Puts the high half of every plane into (or back from) the odd rows'
+/// column order, which is its own inverse.
 #[inline(always)]
-fn mul(s: V3, x: &Rows, y: &[__m256; 4], y_swapped: &[__m256; 4]) -> [__m256; 4] {
-    // Loops, not `array::from_fn`: a closure does not inherit the AVX2
-    // target features, and its intrinsics were called out of line.
-    let mut out = *y_swapped;
-    for (xi, o) in x.iter().zip(&mut out) {
-        let lo = two_terms(s, xi, y, y_swapped, 0);
-        let hi = two_terms(s, xi, y, y_swapped, 2);
-        *o = PairLanes::addsub(s, Lanes::add(s, lo[0], hi[0]), Lanes::add(s, lo[1], hi[1]));
+fn exchange_odd_rows(s: V3, planes: &mut PairPlanes) {
+    for v in planes {
+        let exchanged = s.avx._mm256_permute_ps::<EXCHANGE_ADJACENT>(*v);
+        *v = s.avx._mm256_blend_ps::<0xF0>(*v, exchanged);
     }
-    out
 }
 
-/// The terms `l` and `l + 1` of both sums of [`mul`] for one row: a
-/// multiply, then a fused multiply-add.
+/// The planes with their halves exchanged and each half then put in the
+/// other half's column order: the partner row of every row, aligned with
+/// it column by column.
 #[inline(always)]
-fn two_terms(
-    s: V3,
-    xi: &[f32; 8],
-    y: &[__m256; 4],
-    y_swapped: &[__m256; 4],
-    l: usize,
-) -> [__m256; 2] {
-    // `<__m256 as Lanes>::splat` by name, not through a closure: a
-    // closure would not inherit the AVX2 target features.
-    let splat = <__m256 as Lanes>::splat;
-    [
-        Lanes::fmadd(
-            s,
-            splat(s, xi[2 * l + 2]),
-            y[l + 1],
-            Lanes::mul(s, splat(s, xi[2 * l]), y[l]),
-        ),
-        Lanes::fmadd(
-            s,
-            splat(s, xi[2 * l + 3]),
-            y_swapped[l + 1],
-            Lanes::mul(s, splat(s, xi[2 * l + 1]), y_swapped[l]),
-        ),
-    ]
-}
-
-#[inline(always)]
-fn swapped(s: V3, y: &[__m256; 4]) -> [__m256; 4] {
+fn partners(s: V3, y: &PairPlanes) -> PairPlanes {
     let mut out = *y;
     for v in &mut out {
-        *v = PairLanes::swap_pairs(s, *v);
+        let halves = s.avx._mm256_permute2f128_ps::<0x01>(*v, *v);
+        *v = s.avx._mm256_permute_ps::<EXCHANGE_ADJACENT>(halves);
     }
     out
 }
 
-/// `A^k` (`k ≥ 1`) by the left-to-right schedule (see
-/// [`super::schedule`]). The running power lives in registers and in one
-/// stack copy that the next product broadcasts from; the swapped rows of
-/// `A` are formed once for every multiply by `A`.
+/// Entry `L` of each half, broadcast across that half (in-lane, one cycle).
 #[inline(always)]
-fn power(s: V3, a: &Rows, k: u64) -> [__m256; 4] {
-    let a_rows: [__m256; 4] = pulp::cast(*a);
-    let a_swapped = swapped(s, &a_rows);
-    let mut mem = Aligned(*a);
-    let mut cur = a_rows;
-    let mut bit = 63 - k.leading_zeros();
-    while bit > 0 {
-        bit -= 1;
-        // `black_box` keeps the broadcasts as loads from the stored copy:
-        // left to itself, the compiler forms them from the registers with
-        // lane-crossing shuffles, which measured slower (k = 10: 72 against
-        // 55 ns per call).
-        let m = std::hint::black_box(&mem.0);
-        tally();
-        cur = mul(s, m, &cur, &swapped(s, &cur));
-        mem.0 = pulp::cast(cur);
-        if (k >> bit) & 1 == 1 {
-            tally();
-            cur = mul(s, std::hint::black_box(&mem.0), &a_rows, &a_swapped);
-            mem.0 = pulp::cast(cur);
-        }
+fn splat_in_halves<const L: i32>(s: V3, v: __m256) -> __m256 {
+    match L {
+        0 => s.avx._mm256_permute_ps::<0b00_00_00_00>(v),
+        1 => s.avx._mm256_permute_ps::<0b01_01_01_01>(v),
+        2 => s.avx._mm256_permute_ps::<0b10_10_10_10>(v),
+        _ => s.avx._mm256_permute_ps::<0b11_11_11_11>(v),
     }
-    cur
+}
+
+/// `X·Y` in row-pair planes, `y_partners = partners(Y)`.
+///
+/// Row `i` of `X·Y` is `Σ_l x_il·Y_l`. The low half of the plane of rows
+/// `(0, 1)` of `Y` holds `Y_0`, the high half `Y_1`; against the plane of
+/// rows `(2q, 2q+1)` of `X·Y`, it supplies `x_(2q,0)·Y_0` in the low half
+/// and `x_(2q+1,1)·Y_1` in the high one, and its partner plane (`Y_1`
+/// below, `Y_0` above) the terms `x_(2q,1)·Y_1` and `x_(2q+1,0)·Y_0`. The
+/// odd rows' column order is what lets one in-lane broadcast serve both
+/// halves: `x_(2q,0)` and `x_(2q+1,1)` sit at the same position of their
+/// halves, as do `x_(2q,1)` and `x_(2q+1,0)`, and so on for columns 2
+/// and 3. A product is then 32 vector multiply-adds, 16 in-lane broadcasts
+/// (one cycle each, off the multiply-add ports on Zen 4) and, for the
+/// partners, four lane-crossing and four in-lane shuffles, against 32 broadcasts from memory, four swaps,
+/// eight adds and four add-subtracts for interleaved rows (whose broadcasts
+/// wait on a store of the previous product: 10 ns against 7.6 ns per
+/// product in a standalone probe).
+///
+/// Each part of an entry is two chains of four real terms (a multiply, then
+/// three fused multiply-adds; `−im·im` by `vfnmadd`) joined by an add.
+#[inline(always)]
+fn mul_pairs(s: V3, x: &PairPlanes, y: &PairPlanes, y_partners: &PairPlanes) -> PairPlanes {
+    let mut out = *x;
+    for q in 0..2 {
+        let (re, im) = (x[q], x[2 + q]);
+        let (lo_re, lo_im) =
+            half_terms::<0, 1>(s, re, im, [y[0], y[2]], [y_partners[0], y_partners[2]]);
+        let (hi_re, hi_im) =
+            half_terms::<2, 3>(s, re, im, [y[1], y[3]], [y_partners[1], y_partners[3]]);
+        out[q] = Lanes::add(s, lo_re, hi_re);
+        out[2 + q] = Lanes::add(s, lo_im, hi_im);
+    }
+    out
+}
+
+/// The terms of [`mul_pairs`] from one plane pair of `Y` (`[re, im]`) and
+/// its partners: entry `A` of each half of `X`'s row pair against the
+/// plane, entry `B` against the partners.
+#[inline(always)]
+fn half_terms<const A: i32, const B: i32>(
+    s: V3,
+    x_re: __m256,
+    x_im: __m256,
+    [y_re, y_im]: [__m256; 2],
+    [p_re, p_im]: [__m256; 2],
+) -> (__m256, __m256) {
+    let a = [splat_in_halves::<A>(s, x_re), splat_in_halves::<A>(s, x_im)];
+    let b = [splat_in_halves::<B>(s, x_re), splat_in_halves::<B>(s, x_im)];
+    let [re, im] = two_terms(s, a, [y_re, y_im], b, [p_re, p_im]);
+    (re, im)
+}
+
+/// `x0·y0 + x1·y1` on complex planes (`[re, im]`, the `x` broadcast),
+/// each part one chain: a multiply, then three fused multiply-adds, the
+/// `−im·im` terms by `vfnmadd`.
+#[inline(always)]
+fn two_terms<L: Lanes>(
+    s: V3,
+    [r0, i0]: [L; 2],
+    [y0_re, y0_im]: [L; 2],
+    [r1, i1]: [L; 2],
+    [y1_re, y1_im]: [L; 2],
+) -> [L; 2] {
+    let re = L::mul(s, r0, y0_re);
+    let re = L::fnmadd(s, i0, y0_im, re);
+    let re = L::fmadd(s, r1, y1_re, re);
+    let re = L::fnmadd(s, i1, y1_im, re);
+    let im = L::mul(s, r0, y0_im);
+    let im = L::fmadd(s, i0, y0_re, im);
+    let im = L::fmadd(s, r1, y1_im, im);
+    let im = L::fmadd(s, i1, y1_re, im);
+    [re, im]
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f32>` matrix in row-major
+/// order, in row-pair planes ([`mul_pairs`]); `false` (and `out`
+/// untouched) without AVX2+FMA.
+#[inline]
+pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
+    dispatch(|s| WholePower { s, m, k, out }).is_some()
+}
+
+/// `out ← m^k` (`k ≥ 1`) in the layout of `T`'s kernel.
+struct WholePower<'a, T> {
+    s: V3,
+    m: &'a [Complex<T>; 16],
+    k: u64,
+    out: &'a mut [Complex<T>; 16],
+}
+
+impl pulp::WithSimd for WholePower<'_, f32> {
+    type Output = ();
+    /// The left-to-right schedule (see [`super::schedule`]) in registers;
+    /// the partners of `A` are formed once for every multiply by `A`.
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let WholePower { s, m, k, out } = self;
+        // Interleaved rows `[re, im, …]`; the 128-bit halves of rows 2q and
+        // 2q + 1 are regrouped by columns, then their parts separated.
+        let rows: [__m256; 4] = pulp::cast(*m);
+        let mut a = rows;
+        for q in 0..2 {
+            let (even, odd) = (rows[2 * q], rows[2 * q + 1]);
+            let left = s.avx._mm256_permute2f128_ps::<0x20>(even, odd);
+            let right = s.avx._mm256_permute2f128_ps::<0x31>(even, odd);
+            a[q] = s.avx._mm256_shuffle_ps::<0b10_00_10_00>(left, right);
+            a[2 + q] = s.avx._mm256_shuffle_ps::<0b11_01_11_01>(left, right);
+        }
+        exchange_odd_rows(s, &mut a);
+        let a_partners = partners(s, &a);
+        let mut cur = a;
+        let mut bit = 63 - k.leading_zeros();
+        while bit > 0 {
+            bit -= 1;
+            tally();
+            cur = mul_pairs(s, &cur, &cur, &partners(s, &cur));
+            if (k >> bit) & 1 == 1 {
+                tally();
+                cur = mul_pairs(s, &cur, &a, &a_partners);
+            }
+        }
+        exchange_odd_rows(s, &mut cur);
+        let mut rows = cur;
+        for q in 0..2 {
+            let left = s.avx._mm256_unpacklo_ps(cur[q], cur[2 + q]);
+            let right = s.avx._mm256_unpackhi_ps(cur[q], cur[2 + q]);
+            rows[2 * q] = s.avx._mm256_permute2f128_ps::<0x20>(left, right);
+            rows[2 * q + 1] = s.avx._mm256_permute2f128_ps::<0x31>(left, right);
+        }
+        *out = pulp::cast(rows);
+    }
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
@@ -154,22 +224,7 @@ fn power(s: V3, a: &Rows, k: u64) -> [__m256; 4] {
 /// untouched) without AVX2+FMA.
 #[inline]
 pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
-    dispatch(|s| PlanePower { s, m, k, out }).is_some()
-}
-
-/// As [`power4_c64`], for `Complex<f32>`, in interleaved rows ([`mul`]).
-#[inline]
-pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
-    struct Op<'a>(V3, &'a [Complex<f32>; 16], u64, &'a mut [Complex<f32>; 16]);
-    impl pulp::WithSimd for Op<'_> {
-        type Output = ();
-        #[inline(always)]
-        fn with_simd<S: pulp::Simd>(self, _: S) {
-            let Op(s, m, k, out) = self;
-            *out = pulp::cast(power(s, &pulp::cast(*m), k));
-        }
-    }
-    dispatch(|s| Op(s, m, k, out)).is_some()
+    dispatch(|s| WholePower { s, m, k, out }).is_some()
 }
 
 /// A `Complex<f64>` row in planes: its real parts, then its imaginary
@@ -182,25 +237,14 @@ type PlaneRow = [f64; 8];
 /// Where column `l` of a row sits in each plane of a [`PlaneRow`].
 const LANE: [usize; 4] = [0, 2, 1, 3];
 
-/// Terms `l` and `l + 1` of one row of `X·Y`, the real and the imaginary
-/// part each one chain: a multiply, then three fused multiply-adds (the
-/// `−im·im` terms by `vfnmadd`).
+/// Terms `l` and `l + 1` of one row of `X·Y` ([`two_terms`]).
 #[inline(always)]
 fn plane_terms(s: V3, xi: &PlaneRow, y: &[[__m256d; 2]; 4], l: usize) -> [__m256d; 2] {
     let (c0, c1) = (LANE[l], LANE[l + 1]);
-    let (r0, i0) = (__m256d::splat(s, xi[c0]), __m256d::splat(s, xi[4 + c0]));
-    let (r1, i1) = (__m256d::splat(s, xi[c1]), __m256d::splat(s, xi[4 + c1]));
-    let [y0_re, y0_im] = y[l];
-    let [y1_re, y1_im] = y[l + 1];
-    let re = Lanes::mul(s, r0, y0_re);
-    let re = Lanes::fnmadd(s, i0, y0_im, re);
-    let re = Lanes::fmadd(s, r1, y1_re, re);
-    let re = Lanes::fnmadd(s, i1, y1_im, re);
-    let im = Lanes::mul(s, r0, y0_im);
-    let im = Lanes::fmadd(s, i0, y0_re, im);
-    let im = Lanes::fmadd(s, r1, y1_im, im);
-    let im = Lanes::fmadd(s, i1, y1_re, im);
-    [re, im]
+    let splat = <__m256d as Lanes>::splat;
+    let x0 = [splat(s, xi[c0]), splat(s, xi[4 + c0])];
+    let x1 = [splat(s, xi[c1]), splat(s, xi[4 + c1])];
+    two_terms(s, x0, y[l], x1, y[l + 1])
 }
 
 /// `X·Y`, `X` in memory (its entries broadcast from there) and `Y`'s planes
@@ -213,8 +257,8 @@ fn plane_terms(s: V3, xi: &PlaneRow, y: &[[__m256d; 2]; 4], l: usize) -> [__m256
 /// rows finish. Left to itself, the compiler formed every row's first
 /// terms first, so all four rows finished together and each product waited
 /// for the whole previous one: 53 against 43 ns for k = 10 in a standalone
-/// probe. (The interleaved rows of [`mul`] gained nothing from the same
-/// order, for either type.)
+/// probe. (Interleaved rows, which both complex types used before,
+/// gained nothing from the same order.)
 #[inline(always)]
 fn mul_planes(s: V3, x: &mut [PlaneRow; 4], y: &[[__m256d; 2]; 4]) -> [[__m256d; 2]; 4] {
     let mut out = *y;
@@ -228,19 +272,12 @@ fn mul_planes(s: V3, x: &mut [PlaneRow; 4], y: &[[__m256d; 2]; 4]) -> [[__m256d;
     out
 }
 
-struct PlanePower<'a> {
-    s: V3,
-    m: &'a [Complex<f64>; 16],
-    k: u64,
-    out: &'a mut [Complex<f64>; 16],
-}
-
-impl pulp::WithSimd for PlanePower<'_> {
+impl pulp::WithSimd for WholePower<'_, f64> {
     type Output = ();
-    /// The left-to-right schedule of [`power`], on planes.
+    /// The left-to-right schedule (see [`super::schedule`]), on planes.
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        let PlanePower { s, m, k, out } = self;
+        let WholePower { s, m, k, out } = self;
         // Whole-row loads. (Built field by field, the rows were assembled
         // from single entries by the compiler, which fused the loads with
         // the unpacks: 61 against 49 ns per k = 10 call.)

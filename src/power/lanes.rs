@@ -21,14 +21,6 @@ pub(super) trait Lanes: Copy {
     fn fnmadd(s: V3, a: Self, b: Self, c: Self) -> Self;
 }
 
-/// Lanes that hold interleaved complex numbers, `[re, im, re, im, …]`.
-pub(super) trait PairLanes: Lanes {
-    /// Exchanges the two parts of every complex number (in-lane).
-    fn swap_pairs(s: V3, a: Self) -> Self;
-    /// `a − b` in the real lanes, `a + b` in the imaginary ones.
-    fn addsub(s: V3, a: Self, b: Self) -> Self;
-}
-
 /// The vector types differ only in their instructions.
 macro_rules! lanes {
     ($($v:ty: $e:ty, $ns:ident::{$zero:ident, $set1:ident, $mul:ident, $add:ident},
@@ -70,14 +62,3 @@ lanes!(
     __m128: f32, sse::{_mm_setzero_ps, _mm_set1_ps, _mm_mul_ps, _mm_add_ps},
         fma::{_mm_fmadd_ps, _mm_fnmadd_ps}
 );
-
-impl PairLanes for __m256 {
-    #[inline(always)]
-    fn swap_pairs(s: V3, a: Self) -> Self {
-        s.avx._mm256_permute_ps::<0b10_11_00_01>(a)
-    }
-    #[inline(always)]
-    fn addsub(s: V3, a: Self, b: Self) -> Self {
-        s.avx._mm256_addsub_ps(a, b)
-    }
-}

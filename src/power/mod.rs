@@ -17,8 +17,8 @@
 //!   (detected at run time through `pulp`'s safe dispatch — numkit itself
 //!   has no `unsafe`), 3×3 and 4×4 powers run whole in vector registers in
 //!   a diagonal layout: `f32`, `f64` and 3×3 complex matrices directly
-//!   (complex as real and imaginary planes; 4×4 complex matrices in their
-//!   own interleaved row layout, see `complex4.rs`), and integers exactly in `i32`
+//!   (complex as real and imaginary planes; 4×4 complex matrices in planes
+//!   of rows, see `complex4.rs`), and integers exactly in `i32`
 //!   lanes (or, for 4×4, in `f64`) when one a-priori bound for the whole
 //!   power (`n^(k−1)·max|A|^k`) stays below 2^30 (or 2^51). Other integer powers
 //!   for `n ≤ 4` use the same bound to run their products unchecked, with
