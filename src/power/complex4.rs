@@ -53,14 +53,12 @@ type PairPlanes = [__m256; 4];
 /// `vpermilps` immediate: the odd rows' column order.
 const EXCHANGE_ADJACENT: i32 = 0b10_11_00_01;
 
-/// Puts the high half of every plane into (or back from) the odd rows'
-/// column order, which is its own inverse.
+/// Exchanges the complex entries 0 and 1, and 2 and 3, of an interleaved
+/// row: an odd row's column order, before its parts are separated (or
+/// back, after they are joined).
 #[inline(always)]
-fn exchange_odd_rows(s: V3, planes: &mut PairPlanes) {
-    for v in planes {
-        let exchanged = s.avx._mm256_permute_ps::<EXCHANGE_ADJACENT>(*v);
-        *v = s.avx._mm256_blend_ps::<0xF0>(*v, exchanged);
-    }
+fn exchange_entries(s: V3, row: __m256) -> __m256 {
+    s.avx._mm256_permute_ps::<0b01_00_11_10>(row)
 }
 
 /// The planes with their halves exchanged and each half then put in the
@@ -184,17 +182,18 @@ impl pulp::WithSimd for WholePower<'_, f32> {
     fn with_simd<S: pulp::Simd>(self, _: S) {
         let WholePower { s, m, k, out } = self;
         // Interleaved rows `[re, im, …]`; the 128-bit halves of rows 2q and
-        // 2q + 1 are regrouped by columns, then their parts separated.
+        // 2q + 1 are regrouped by columns, then their parts separated. (The
+        // odd rows' order is set on the rows, in parallel with the loads:
+        // on the planes it was two more steps on the path.)
         let rows: [__m256; 4] = pulp::cast(*m);
         let mut a = rows;
         for q in 0..2 {
-            let (even, odd) = (rows[2 * q], rows[2 * q + 1]);
+            let (even, odd) = (rows[2 * q], exchange_entries(s, rows[2 * q + 1]));
             let left = s.avx._mm256_permute2f128_ps::<0x20>(even, odd);
             let right = s.avx._mm256_permute2f128_ps::<0x31>(even, odd);
             a[q] = s.avx._mm256_shuffle_ps::<0b10_00_10_00>(left, right);
             a[2 + q] = s.avx._mm256_shuffle_ps::<0b11_01_11_01>(left, right);
         }
-        exchange_odd_rows(s, &mut a);
         let a_partners = partners(s, &a);
         let mut cur = a;
         let mut bit = 63 - k.leading_zeros();
@@ -207,13 +206,13 @@ impl pulp::WithSimd for WholePower<'_, f32> {
                 cur = mul_pairs(s, &cur, &a, &a_partners);
             }
         }
-        exchange_odd_rows(s, &mut cur);
         let mut rows = cur;
         for q in 0..2 {
             let left = s.avx._mm256_unpacklo_ps(cur[q], cur[2 + q]);
             let right = s.avx._mm256_unpackhi_ps(cur[q], cur[2 + q]);
             rows[2 * q] = s.avx._mm256_permute2f128_ps::<0x20>(left, right);
-            rows[2 * q + 1] = s.avx._mm256_permute2f128_ps::<0x31>(left, right);
+            let odd = s.avx._mm256_permute2f128_ps::<0x31>(left, right);
+            rows[2 * q + 1] = exchange_entries(s, odd);
         }
         *out = pulp::cast(rows);
     }
