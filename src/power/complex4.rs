@@ -97,10 +97,10 @@ fn splat_in_halves<const L: i32>(s: V3, v: __m256) -> __m256 {
 /// halves, as do `x_(2q,1)` and `x_(2q+1,0)`, and so on for columns 2
 /// and 3. A product is then 32 vector multiply-adds, 16 in-lane broadcasts
 /// (one cycle each, off the multiply-add ports on Zen 4) and, for the
-/// partners, four lane-crossing and four in-lane shuffles, against 32 broadcasts from memory, four swaps,
-/// eight adds and four add-subtracts for interleaved rows (whose broadcasts
-/// wait on a store of the previous product: 10 ns against 7.6 ns per
-/// product in a standalone probe).
+/// partners, four lane-crossing and four in-lane shuffles. Interleaved rows
+/// needed 32 broadcasts from memory (waiting on the previous product's
+/// stores), four swaps, eight adds and four add-subtracts: 10 ns against
+/// 7.6 ns per product in a standalone probe.
 ///
 /// Each part of an entry is two chains of four real terms (a multiply, then
 /// three fused multiply-adds; `−im·im` by `vfnmadd`) joined by an add.
@@ -109,9 +109,9 @@ fn mul_pairs(s: V3, x: &PairPlanes, y: &PairPlanes, y_partners: &PairPlanes) -> 
     let mut out = *x;
     for q in 0..2 {
         let (re, im) = (x[q], x[2 + q]);
-        let (lo_re, lo_im) =
+        let [lo_re, lo_im] =
             half_terms::<0, 1>(s, re, im, [y[0], y[2]], [y_partners[0], y_partners[2]]);
-        let (hi_re, hi_im) =
+        let [hi_re, hi_im] =
             half_terms::<2, 3>(s, re, im, [y[1], y[3]], [y_partners[1], y_partners[3]]);
         out[q] = Lanes::add(s, lo_re, hi_re);
         out[2 + q] = Lanes::add(s, lo_im, hi_im);
@@ -127,13 +127,12 @@ fn half_terms<const A: i32, const B: i32>(
     s: V3,
     x_re: __m256,
     x_im: __m256,
-    [y_re, y_im]: [__m256; 2],
-    [p_re, p_im]: [__m256; 2],
-) -> (__m256, __m256) {
+    y: [__m256; 2],
+    partner: [__m256; 2],
+) -> [__m256; 2] {
     let a = [splat_in_halves::<A>(s, x_re), splat_in_halves::<A>(s, x_im)];
     let b = [splat_in_halves::<B>(s, x_re), splat_in_halves::<B>(s, x_im)];
-    let [re, im] = two_terms(s, a, [y_re, y_im], b, [p_re, p_im]);
-    (re, im)
+    two_terms(s, a, y, b, partner)
 }
 
 /// `x0·y0 + x1·y1` on complex planes (`[re, im]`, the `x` broadcast),
