@@ -35,12 +35,7 @@ use pulp::x86::V3;
 
 use super::lanes::Lanes;
 use super::schedule::tally;
-use super::simd4::dispatch;
-
-/// A matrix in memory, each row on its own cache line: a row stored across
-/// a line boundary cannot be forwarded to the broadcasts that read it.
-#[repr(C, align(64))]
-struct Aligned<T>(T);
+use super::simd4::{dispatch, power_in_registers, InRegisters};
 
 /// A 4×4 `Complex<f32>` matrix as four planes of row pairs: the real parts
 /// of rows 0 and 1, of rows 2 and 3, then the imaginary parts of the same.
@@ -157,6 +152,20 @@ fn two_terms<L: Lanes>(
     [re, im]
 }
 
+/// The row-pair planes as a register kernel of [`power_in_registers`]:
+/// the partners of `A` are formed once for every multiply by `A`.
+impl InRegisters for PairPlanes {
+    type Rotated = [PairPlanes; 2];
+    #[inline(always)]
+    fn rotated(&self, s: V3) -> [PairPlanes; 2] {
+        [*self, partners(s, self)]
+    }
+    #[inline(always)]
+    fn times(&self, s: V3, [y, y_partners]: &[PairPlanes; 2]) -> Self {
+        mul_pairs(s, self, y, y_partners)
+    }
+}
+
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f32>` matrix in row-major
 /// order, in row-pair planes ([`mul_pairs`]); `false` (and `out`
 /// untouched) without AVX2+FMA.
@@ -175,8 +184,7 @@ struct WholePower<'a, T> {
 
 impl pulp::WithSimd for WholePower<'_, f32> {
     type Output = ();
-    /// The left-to-right schedule (see [`super::schedule`]) in registers;
-    /// the partners of `A` are formed once for every multiply by `A`.
+    /// The schedule of [`power_in_registers`], on row-pair planes.
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
         let WholePower { s, m, k, out } = self;
@@ -193,18 +201,7 @@ impl pulp::WithSimd for WholePower<'_, f32> {
             a[q] = s.avx._mm256_shuffle_ps::<0b10_00_10_00>(left, right);
             a[2 + q] = s.avx._mm256_shuffle_ps::<0b11_01_11_01>(left, right);
         }
-        let a_partners = partners(s, &a);
-        let mut cur = a;
-        let mut bit = 63 - k.leading_zeros();
-        while bit > 0 {
-            bit -= 1;
-            tally();
-            cur = mul_pairs(s, &cur, &cur, &partners(s, &cur));
-            if (k >> bit) & 1 == 1 {
-                tally();
-                cur = mul_pairs(s, &cur, &a, &a_partners);
-            }
-        }
+        let cur = power_in_registers(s, &a, k);
         let mut rows = cur;
         for q in 0..2 {
             let left = s.avx._mm256_unpacklo_ps(cur[q], cur[2 + q]);
@@ -231,6 +228,11 @@ pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>
 /// nothing: a product only broadcasts single entries, found through
 /// [`LANE`], and the final unpack restores it.
 type PlaneRow = [f64; 8];
+
+/// A matrix in memory, each row on its own cache line: a row stored across
+/// a line boundary cannot be forwarded to the broadcasts that read it.
+#[repr(C, align(64))]
+struct Aligned<T>(T);
 
 /// Where column `l` of a row sits in each plane of a [`PlaneRow`].
 const LANE: [usize; 4] = [0, 2, 1, 3];

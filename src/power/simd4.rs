@@ -190,14 +190,16 @@ fn diags_to_rows<L: Lanes4>(s: V3, diags: &[L; 4]) -> [L; 4] {
     out
 }
 
-/// A 4×4 matrix held in vector registers in the diagonal layout: what
+/// A matrix held in vector registers (the diagonal layouts here and in
+/// [`super::simd3`], the row-pair planes of [`super::complex4`]): what
 /// [`power_in_registers`] needs of each kernel's element layout.
 pub(super) trait InRegisters: Copy {
-    /// The rotations of every diagonal, as the right-hand factor of
-    /// products needs them.
+    /// What a product needs of its right-hand factor beyond the factor
+    /// itself, formed once per factor: the rotations of every diagonal, or
+    /// the partner planes.
     type Rotated;
     fn rotated(&self, s: V3) -> Self::Rotated;
-    /// `self·y`, `y` given by its rotations.
+    /// `self·y`, `y` given by [`InRegisters::rotated`].
     fn times(&self, s: V3, y: &Self::Rotated) -> Self;
 }
 
