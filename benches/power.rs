@@ -11,7 +11,9 @@
 //! n = 2, 3, 4), `mid` (f64 and i64, n = 8…64), `mid_types` (f32, c32,
 //! c64, n = 8…64), `odd` (f64 and i64, n = 5, 12, 31, 100), `every_type`
 //! (i8, i16, i32, i128, u8…u128, `Wrapping<i64>`, `Wrapping<u8>` at
-//! n = 2, 3, 6, 16, on a signed permutation), `large` (f64,
+//! n = 2, 3, 6, 16, on a signed permutation), `stack` (stacks of 1000
+//! matrices of n = 3, 4 and of 16 of n = 32, through
+//! `matrix_power_stack` and its `_into`), `large` (f64,
 //! n = 256…1024), `large_types` (f32 and c64, n = 256),
 //! `int` (i64, n = 256, 512) and `int1024` (i64, n = 1024; the baseline
 //! alone takes about a minute per iteration, so this group takes ~10 min).
@@ -21,7 +23,7 @@
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
-use ndarray::{Array2, LinalgScalar};
+use ndarray::{Array2, Array3, LinalgScalar};
 use num_complex::Complex;
 use numkit::power::{product_count, PowerScalar, PowerWorkspace};
 use std::hint::black_box;
@@ -235,6 +237,70 @@ fn every_type(c: &mut Criterion) {
     }
 }
 
+/// Stacks of `s` matrices of size `n` (`stack`): the baseline powers each
+/// matrix with the naive loop and assigns it into a preallocated `(s, n, n)`
+/// result; numkit runs `matrix_power_stack` and `matrix_power_stack_into`
+/// (one reused output and workspace).
+fn stack_group<A: PowerScalar>(
+    c: &mut Criterion,
+    name: &str,
+    shapes: &[(usize, usize)],
+    make: fn(usize) -> Array2<A>,
+) {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    for &(s, n) in shapes {
+        // Different matrices in every slot (each a copy of a fresh `make`
+        // scaled by a slot-dependent sign), so no result can be reused.
+        let one = make(n);
+        let a = Array3::from_shape_fn((s, n, n), |(p, i, j)| {
+            if p % 2 == 0 {
+                one[[i, j]]
+            } else {
+                A::zero() - one[[j, i]]
+            }
+        });
+        let needed = s as u64 * u64::from(product_count(K)) * 2 * (n as u64).pow(3);
+        g.throughput(Throughput::Elements(needed));
+        let id = format!("{s}x{n}");
+        g.bench_with_input(BenchmarkId::new("baseline", &id), &a, |b, a| {
+            b.iter(|| {
+                let mut out = Array3::<A>::zeros(a.dim());
+                for (m, mut o) in black_box(a).outer_iter().zip(out.outer_iter_mut()) {
+                    o.assign(&naive_power(&m.to_owned(), black_box(K)));
+                }
+                out
+            })
+        });
+        g.bench_with_input(BenchmarkId::new("numkit", &id), &a, |b, a| {
+            b.iter(|| numkit::matrix_power_stack(black_box(a), black_box(K)).unwrap())
+        });
+        let mut out = Array3::zeros(a.dim());
+        let mut ws = PowerWorkspace::with_dim(n);
+        g.bench_with_input(BenchmarkId::new("numkit_into", &id), &a, |b, a| {
+            b.iter(|| {
+                numkit::matrix_power_stack_into(black_box(a), black_box(K), &mut out, &mut ws)
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+/// Stacks (`stack`): 1000 small matrices, and 16 of n = 32.
+fn stack(c: &mut Criterion) {
+    stack_group(
+        c,
+        "stack/f64",
+        &[(1000, 3), (1000, 4), (16, 32)],
+        f64_matrix,
+    );
+    stack_group(c, "stack/c64", &[(1000, 4)], c64_matrix);
+    stack_group(c, "stack/i64", &[(1000, 3)], i64_matrix);
+}
+
 fn large(c: &mut Criterion) {
     group(c, "large/f64", &[256, 512, 1024], f64_matrix, 10, 5, false);
 }
@@ -261,6 +327,7 @@ criterion_group!(
     mid_types,
     odd,
     every_type,
+    stack,
     large,
     large_types,
     int,

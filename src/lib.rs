@@ -34,7 +34,7 @@ pub mod power;
 pub use error::Error;
 pub use power::{
     matrix_power, matrix_power_into, matrix_power_mod, matrix_power_signed, matrix_power_stack,
-    PowerWorkspace,
+    matrix_power_stack_into, PowerWorkspace,
 };
 
 // Every ```rust block in the README runs as a doctest, so the quickstarts stay true.

@@ -7,7 +7,7 @@ use num_complex::Complex;
 use numkit::power::PowerWorkspace;
 use numkit::{
     matrix_power, matrix_power_into, matrix_power_mod, matrix_power_signed, matrix_power_stack,
-    Error,
+    matrix_power_stack_into, Error,
 };
 use std::num::Wrapping;
 
@@ -531,6 +531,40 @@ fn stack_errors_propagate_and_strided_stacks() {
         matrix_power_stack(&a, 2),
         Err(Error::Overflow { .. })
     ));
+    let mut ws = PowerWorkspace::new();
+    let mut out = Array3::zeros((3, 2, 2));
+    assert!(matches!(
+        matrix_power_stack_into(&a, 2, &mut out, &mut ws),
+        Err(Error::Overflow { .. })
+    ));
+    // The count is the failing matrix's: its one product, which overflowed
+    // (a failed call counts the failing product).
+    assert_eq!(ws.last_product_count(), 1);
+    assert_eq!(
+        matrix_power_stack_into(&a, 2, &mut Array3::zeros((3, 2, 3)), &mut ws),
+        Err(Error::ShapeMismatch {
+            what: "output stack",
+            expected: vec![3, 2, 2],
+            found: vec![3, 2, 3],
+        })
+    );
+    assert_eq!(
+        matrix_power_stack_into(&a, 2, &mut Array3::zeros((2, 2, 2)), &mut ws),
+        Err(Error::ShapeMismatch {
+            what: "output stack",
+            expected: vec![3, 2, 2],
+            found: vec![2, 2, 2],
+        })
+    );
+    assert_eq!(
+        matrix_power_stack_into(
+            &Array3::<i32>::zeros((1, 2, 3)),
+            2,
+            &mut Array3::zeros((1, 2, 3)),
+            &mut ws
+        ),
+        Err(Error::NotSquare { rows: 2, cols: 3 })
+    );
     let big = Array3::from_shape_fn((4, 6, 6), |(p, i, j)| (p + i * 2 + j) as i64 % 3 - 1);
     let v = big.slice(s![..;2, ..;2, ..;2]);
     let r = matrix_power_stack(&v, 7).unwrap();

@@ -12,6 +12,7 @@ use num_traits::{Bounded, One, Zero};
 use numkit::power::{product_count, PowerWorkspace};
 use numkit::{
     matrix_power, matrix_power_into, matrix_power_mod, matrix_power_signed, matrix_power_stack,
+    matrix_power_stack_into,
 };
 use proptest::prelude::*;
 use std::num::Wrapping;
@@ -991,6 +992,70 @@ proptest! {
         let r = matrix_power_stack(&fp, k).unwrap();
         for (m, rm) in fp.axis_iter(Axis(0)).zip(r.outer_iter()) {
             prop_assert_eq!(rm, matrix_power(&m, k).unwrap());
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// `matrix_power_stack_into` equals `matrix_power` matrix by matrix
+    /// (values, or the first matrix's error), with one workspace reused across stacks of different
+    /// sizes and exponents, writing into a contiguous stack, a strided view
+    /// and a view with its matrix axes swapped; nothing outside the view is
+    /// written. Entries up to 3 in magnitude overflow `i32` for the larger
+    /// `n` and `k`, so the error path is drawn too.
+    #[test]
+    fn stack_into_matches_stack(
+        stacks in proptest::collection::vec(
+            (0usize..4, 0usize..=MAX_N, exponent(), 0u8..3, any::<u64>()), 1..5),
+    ) {
+        let mut ws = PowerWorkspace::new();
+        for (s_len, n, k, layout, seed) in stacks {
+            let a = Array3::from_shape_fn((s_len, n, n), |(p, i, j)| {
+                let h = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left((p * 29 + i * 7 + j) as u32 % 64);
+                (h % 7) as i32 - 3
+            });
+            // Matrix by matrix, the first error being the stack's.
+            let expected = a
+                .outer_iter()
+                .map(|m| matrix_power(&m, k))
+                .collect::<Result<Vec<_>, _>>()
+                .map(|ms| {
+                    Array3::from_shape_fn((s_len, n, n), |(p, i, j)| ms[p][[i, j]])
+                });
+            let mut store = Array3::from_elem((s_len, 2 * n + 1, 2 * n + 1), 99i32);
+            let mut contiguous = Array3::from_elem((s_len, n, n), 99i32);
+            let got = match layout {
+                0 => matrix_power_stack_into(&a, k, &mut contiguous, &mut ws).map(|()| contiguous.clone()),
+                1 => {
+                    let mut out = store.slice_mut(s![.., 1..2 * n + 1;2, ..n]);
+                    matrix_power_stack_into(&a, k, &mut out, &mut ws).map(|()| out.to_owned())
+                }
+                _ => {
+                    let mut out = store.slice_mut(s![.., ..n, ..n]);
+                    let mut t = out.view_mut().permuted_axes([0, 2, 1]);
+                    matrix_power_stack_into(&a, k, &mut t, &mut ws).map(|()| t.to_owned())
+                }
+            };
+            match (&expected, &got) {
+                (Ok(e), Ok(g)) => {
+                    prop_assert_eq!(e, g);
+                    let products = if n == 0 || s_len == 0 { 0 } else { product_count(k) };
+                    prop_assert_eq!(ws.last_product_count(), products);
+                    let inside = |i: usize, j: usize| match layout {
+                        1 => i % 2 == 1 && i < 2 * n + 1 && j < n,
+                        _ => i < n && j < n,
+                    };
+                    for ((_, i, j), v) in store.indexed_iter() {
+                        if layout == 0 || !inside(i, j) {
+                            prop_assert_eq!(*v, 99);
+                        }
+                    }
+                }
+                (Err(e), Err(g)) => prop_assert_eq!(e, g),
+                _ => prop_assert!(false, "{:?} vs {:?}", expected, got),
+            }
         }
     }
 }

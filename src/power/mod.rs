@@ -906,10 +906,67 @@ pub fn matrix_power_stack<A: PowerScalar>(a: &ArrayRef3<A>, k: u64) -> Result<Ar
     }
     let mut out = Array3::zeros((s, rows, cols));
     let mut ws = PowerWorkspace::with_dim(rows);
-    for (m, mut o) in a.outer_iter().zip(out.outer_iter_mut()) {
-        matrix_power_into(&m, k, &mut o, &mut ws)?;
-    }
+    matrix_power_stack_into(a, k, &mut out, &mut ws)?;
     Ok(out)
+}
+
+/// [`matrix_power_stack`] written into `out` (any `(s, n, n)` array or
+/// view), with `ws` for scratch memory: a loop that powers same-size stacks
+/// allocates nothing after its first call. Each matrix takes the path
+/// [`matrix_power_into`] would give it, so a stack of small matrices runs
+/// the register kernels one matrix after another.
+///
+/// Afterwards [`PowerWorkspace::last_product_count`] reports the products
+/// of the stack's last matrix (on error, of the matrix that failed), which
+/// for a successful call is [`product_count`]`(k)` unless the matrices are
+/// `0×0` or the stack is empty.
+///
+/// # Errors
+/// As [`matrix_power_stack`], plus [`Error::ShapeMismatch`] if `out`'s
+/// shape is not `a`'s. On error, `out` holds unspecified values.
+///
+/// ```
+/// use ndarray::{array, Array3};
+/// use numkit::power::PowerWorkspace;
+/// // Rotations by 90° and shears, powered in place of a preallocated stack.
+/// let a = ndarray::stack![ndarray::Axis(0), array![[0i32, -1], [1, 0]], array![[1, 1], [0, 1]]];
+/// let mut out = Array3::zeros((2, 2, 2));
+/// let mut ws = PowerWorkspace::new();
+/// for k in 0..8u64 {
+///     numkit::matrix_power_stack_into(&a, k, &mut out, &mut ws).unwrap();
+///     assert_eq!(out[[1, 0, 1]], k as i32);
+/// }
+/// assert_eq!(out.index_axis(ndarray::Axis(0), 0), array![[0, 1], [-1, 0]]); // 7 quarter turns
+/// assert!(numkit::matrix_power_stack_into(&a, 2, &mut Array3::zeros((3, 2, 2)), &mut ws).is_err());
+/// ```
+pub fn matrix_power_stack_into<A: PowerScalar>(
+    a: &ArrayRef3<A>,
+    k: u64,
+    out: &mut ArrayRef3<A>,
+    ws: &mut PowerWorkspace<A>,
+) -> Result<(), Error> {
+    let (s, rows, cols) = a.dim();
+    if rows != cols {
+        return Err(Error::NotSquare { rows, cols });
+    }
+    if out.dim() != (s, rows, cols) {
+        return Err(stack_output_mismatch(a, out));
+    }
+    ws.products = Products::Counted(0);
+    for (m, mut o) in a.outer_iter().zip(out.outer_iter_mut()) {
+        matrix_power_into(&m, k, &mut o, ws)?;
+    }
+    Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn stack_output_mismatch<A>(a: &ArrayRef3<A>, out: &ArrayRef3<A>) -> Error {
+    Error::ShapeMismatch {
+        what: "output stack",
+        expected: a.shape().to_vec(),
+        found: out.shape().to_vec(),
+    }
 }
 
 /// `A^k` for a signed exponent: for `k < 0`, `(A⁻¹)^|k|`, with the inverse
