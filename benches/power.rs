@@ -12,7 +12,8 @@
 //! c64, n = 8…64), `odd` (f64 and i64, n = 5, 12, 31, 100), `every_type`
 //! (i8, i16, i32, i128, u8…u128, `Wrapping<i64>`, `Wrapping<u8>` at
 //! n = 2, 3, 6, 16, on a signed permutation), `stack` (stacks of 1000
-//! matrices of n = 3, 4 and of 16 of n = 32, through
+//! `f64`/`f32` matrices of n = 3, 4, 1000 c64 of n = 4, 1000 i64 of n = 3,
+//! and 16 `f64` of n = 32, through
 //! `matrix_power_stack` and its `_into`), `large` (f64,
 //! n = 256…1024), `large_types` (f32 and c64, n = 256),
 //! `int` (i64, n = 256, 512) and `int1024` (i64, n = 1024; the baseline
@@ -297,6 +298,7 @@ fn stack(c: &mut Criterion) {
         &[(1000, 3), (1000, 4), (16, 32)],
         f64_matrix,
     );
+    stack_group(c, "stack/f32", &[(1000, 3), (1000, 4)], f32_matrix);
     stack_group(c, "stack/c64", &[(1000, 4)], c64_matrix);
     stack_group(c, "stack/i64", &[(1000, 3)], i64_matrix);
 }

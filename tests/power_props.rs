@@ -1060,6 +1060,57 @@ proptest! {
     }
 }
 
+/// Contiguous float stacks of `s` matrices of size `n` (odd and even `s`,
+/// so that the paired 3×3 and 4×4 kernels meet both a whole number of
+/// pairs and a last single matrix).
+fn float_stack() -> impl Strategy<Value = Array3<f64>> {
+    (0usize..=5, 0usize..=6).prop_flat_map(|(s, n)| {
+        proptest::collection::vec(float_entry(n), s * n * n)
+            .prop_map(move |v| Array3::from_shape_vec((s, n, n), v).unwrap())
+    })
+}
+
+/// Every matrix of a float stack equals its own `matrix_power` bit for bit
+/// (the paired kernels form the same operations in the same order as the
+/// one-matrix kernels), and lies within the float bound of the naive
+/// power; `matrix_power_stack_into` agrees, with one reused workspace.
+fn check_float_stack<T>(
+    a: &Array3<T>,
+    k: u64,
+    precision: Precision,
+    magnitude: fn(T) -> f64,
+) -> Result<(), TestCaseError>
+where
+    T: numkit::power::PowerScalar + Zero + One + PartialEq + std::fmt::Display,
+{
+    let r = matrix_power_stack(a, k).unwrap();
+    let mut ws = PowerWorkspace::new();
+    let mut into = Array3::from_elem(a.dim(), T::one());
+    matrix_power_stack_into(a, k, &mut into, &mut ws).unwrap();
+    prop_assert_eq!(&r, &into);
+    for (m, rm) in a.outer_iter().zip(r.outer_iter()) {
+        let single = matrix_power(&m, k).unwrap();
+        prop_assert_eq!(rm, single.view());
+        let tol = float_tolerance(&m.mapv(magnitude), k, precision);
+        within(&single, &naive_pow(&m.to_owned(), k), &tol, magnitude)?;
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn f64_stacks_match_single_powers(a in float_stack(), k in exponent()) {
+        check_float_stack(&a, k, F64, f64::abs)?;
+    }
+
+    #[test]
+    fn f32_stacks_match_single_powers(a in float_stack(), k in exponent()) {
+        check_float_stack(&a.mapv(|v| v as f32), k, F32, |v: f32| f64::from(v.abs()))?;
+    }
+}
+
 // --------------------------------------------------------------------- modular
 
 /// Naive modular reference in `u128`: `x, y < m ≤ 2^64 − 1` so `x·y < 2^128`,

@@ -136,6 +136,16 @@ mod sealed {
         fn power3_fast(_m: &[Self; 9], _k: u64, _out: &mut [Self; 9]) -> bool {
             false
         }
+        /// Whether [`Kernel::pair_power`] can ever succeed for the type.
+        const HAS_PAIR: bool = false;
+        /// `out ← A^k` and `out' ← A'^k` (`k ≥ 1`) for two row-major `n×n`
+        /// matrices, `m = [A, A']` and `out = [out, out']` each `2n²` long,
+        /// side by side in one register kernel (stacks); `false` (nothing
+        /// written) leaves both to the one-matrix path.
+        #[inline(always)]
+        fn pair_power(_m: &[Self], _k: u64, _out: &mut [Self]) -> bool {
+            false
+        }
         /// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 matrix by a
         /// whole-power SIMD kernel, if the type, the CPU and (for integers)
         /// the overflow bound allow it; `false` leaves the work to
@@ -222,7 +232,7 @@ fn float_gemm<T: LinalgScalar + StripElem>(n: usize, a: &[T], b: &[T], c: &mut [
 }
 
 macro_rules! impl_float {
-    ($($t:ty => $stack:expr, $has4:expr, $power4:path, $power3:path);*) => {$(
+    ($($t:ty => $stack:expr, $has4:expr, $power4:path, $power3:path, $has_pair:expr, $pair4:path, $pair3:path);*) => {$(
         impl sealed::Kernel for $t {
             const STACK_5_TO_7: bool = $stack;
             fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error> {
@@ -249,6 +259,17 @@ macro_rules! impl_float {
                 *out = gemm::power2(m, k);
                 true
             }
+            const HAS_PAIR: bool = $has_pair;
+            #[inline(always)]
+            fn pair_power(m: &[Self], k: u64, out: &mut [Self]) -> bool {
+                if let Some((m, out)) = as_pair::<Self, 16>(m, out) {
+                    return $pair4(m, k, out);
+                }
+                if let Some((m, out)) = as_pair::<Self, 9>(m, out) {
+                    return $pair3(m, k, out);
+                }
+                false
+            }
         }
         impl PowerScalar for $t {}
         impl sealed::Invertible for $t {}
@@ -256,22 +277,44 @@ macro_rules! impl_float {
     )*};
 }
 impl_float!(
-    f32 => true, cfg!(target_arch = "x86_64"), power4_f32, power3_f32;
-    f64 => true, cfg!(target_arch = "x86_64"), power4_f64, power3_f64;
-    Complex<f32> => false, cfg!(target_arch = "x86_64"), power4_c32, power3_c32;
-    Complex<f64> => false, cfg!(target_arch = "x86_64"), power4_c64, power3_c64
+    f32 => true, cfg!(target_arch = "x86_64"), power4_f32, power3_f32, cfg!(target_arch = "x86_64"), power4_f32_pair, power3_f32_pair;
+    f64 => true, cfg!(target_arch = "x86_64"), power4_f64, power3_f64, cfg!(target_arch = "x86_64"), power4_f64_pair, power3_f64_pair;
+    Complex<f32> => false, cfg!(target_arch = "x86_64"), power4_c32, power3_c32, false, no_pair, no_pair;
+    Complex<f64> => false, cfg!(target_arch = "x86_64"), power4_c64, power3_c64, false, no_pair, no_pair
 );
+
+/// Two inputs and two outputs of a pair kernel, `L` elements each.
+type PairArgs<'a, T, const L: usize> = ([&'a [T; L]; 2], [&'a mut [T; L]; 2]);
+
+/// Two matrices of `L` elements each, from slices that hold exactly two.
+#[inline(always)]
+fn as_pair<'a, T, const L: usize>(m: &'a [T], out: &'a mut [T]) -> Option<PairArgs<'a, T, L>> {
+    let (m0, m1) = m.split_first_chunk::<L>()?;
+    let (o0, o1) = out.split_first_chunk_mut::<L>()?;
+    Some(([m0, m1.try_into().ok()?], [o0, o1.try_into().ok()?]))
+}
+
+/// No pair kernel: complex types (paired, their 3×3 powers measured slower
+/// than one at a time: 14.8 against 9.9 ns per matrix at k = 1, as the
+/// plane split and join of two matrices go through memory), and every type
+/// off x86-64.
+#[inline(always)]
+fn no_pair<T, const L: usize>(_m: [&[T; L]; 2], _k: u64, _out: [&mut [T; L]; 2]) -> bool {
+    false
+}
 
 #[cfg(target_arch = "x86_64")]
 use {
     complex4::{power4_c32, power4_c64},
-    simd3::{power3_c32, power3_c64, power3_f32, power3_f64},
-    simd4::{power4_f32, power4_f64},
+    simd3::{power3_c32, power3_c64, power3_f32, power3_f32_pair, power3_f64, power3_f64_pair},
+    simd4::{power4_f32, power4_f32_pair, power4_f64, power4_f64_pair},
 };
 #[cfg(not(target_arch = "x86_64"))]
 use {
-    no_power as power4_c32, no_power as power4_c64, no_power as power4_f32, no_power as power4_f64,
-    no_power as power3_c32, no_power as power3_c64, no_power as power3_f32, no_power as power3_f64,
+    no_pair as power4_f32_pair, no_pair as power4_f64_pair, no_pair as power3_f32_pair,
+    no_pair as power3_f64_pair, no_power as power4_c32, no_power as power4_c64,
+    no_power as power4_f32, no_power as power4_f64, no_power as power3_c32, no_power as power3_c64,
+    no_power as power3_f32, no_power as power3_f64,
 };
 
 #[cfg(not(target_arch = "x86_64"))]
@@ -912,9 +955,13 @@ pub fn matrix_power_stack<A: PowerScalar>(a: &ArrayRef3<A>, k: u64) -> Result<Ar
 
 /// [`matrix_power_stack`] written into `out` (any `(s, n, n)` array or
 /// view), with `ws` for scratch memory: a loop that powers same-size stacks
-/// allocates nothing after its first call. Each matrix takes the path
-/// [`matrix_power_into`] would give it, so a stack of small matrices runs
-/// the register kernels one matrix after another.
+/// allocates nothing after its first call. In a contiguous stack of `f32`
+/// or `f64` matrices of size 3 or 4, the register kernel powers two
+/// matrices at a time (they share the exponent, so one schedule serves
+/// both, and each fills the other's pipeline gaps): the results are those
+/// of [`matrix_power`] bit for bit, 1.1–1.3× sooner at `k = 10` and up to
+/// 1.8× at `k = 1000` (features.md). Every other matrix takes the path
+/// [`matrix_power_into`] would give it.
 ///
 /// Afterwards [`PowerWorkspace::last_product_count`] reports the products
 /// of the stack's last matrix (on error, of the matrix that failed), which
@@ -953,10 +1000,51 @@ pub fn matrix_power_stack_into<A: PowerScalar>(
         return Err(stack_output_mismatch(a, out));
     }
     ws.products = Products::Counted(0);
+    if A::HAS_PAIR && k >= 1 {
+        let first = match rows {
+            3 => pair_powers::<A, 3>(a, k, out),
+            4 => pair_powers::<A, 4>(a, k, out),
+            _ => 0,
+        };
+        if first > 0 {
+            ws.products = Products::Schedule(k);
+            // At most one matrix is left (the last of an odd stack).
+            for (m, mut o) in a.outer_iter().zip(out.outer_iter_mut()).skip(first) {
+                matrix_power_into(&m, k, &mut o, ws)?;
+            }
+            return Ok(());
+        }
+    }
     for (m, mut o) in a.outer_iter().zip(out.outer_iter_mut()) {
         matrix_power_into(&m, k, &mut o, ws)?;
     }
     Ok(())
+}
+
+/// The leading matrices of a stack, two at a time by
+/// [`sealed::Kernel::pair_power`], when `a` and `out` are both contiguous
+/// in standard order; returns how many it powered (0 when no pair kernel
+/// applies).
+#[inline(never)]
+fn pair_powers<A: PowerScalar, const N: usize>(
+    a: &ArrayRef3<A>,
+    k: u64,
+    out: &mut ArrayRef3<A>,
+) -> usize {
+    let (Some(src), Some(dst)) = (a.as_slice(), out.as_slice_mut()) else {
+        return 0;
+    };
+    let mut done = 0;
+    for (m, o) in src
+        .chunks_exact(2 * N * N)
+        .zip(dst.chunks_exact_mut(2 * N * N))
+    {
+        if !A::pair_power(m, k, o) {
+            break;
+        }
+        done += 2;
+    }
+    done
 }
 
 #[cold]

@@ -365,6 +365,74 @@ pub(super) fn power_real<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usiz
     .is_some()
 }
 
+/// Two matrices powered side by side: every product is two independent
+/// products, so one matrix's dependent chain of multiply-adds fills the
+/// pipeline slots the other's leaves idle. For stacks, whose matrices share
+/// the exponent and so the schedule.
+#[derive(Clone, Copy)]
+struct Pair<M>([M; 2]);
+
+impl<M: InRegisters> InRegisters for Pair<M> {
+    type Rotated = [M::Rotated; 2];
+    #[inline(always)]
+    fn rotated(&self, s: V3) -> [M::Rotated; 2] {
+        [self.0[0].rotated(s), self.0[1].rotated(s)]
+    }
+    #[inline(always)]
+    fn times(&self, s: V3, y: &[M::Rotated; 2]) -> Self {
+        Pair([self.0[0].times(s, &y[0]), self.0[1].times(s, &y[1])])
+    }
+}
+
+/// Two real powers in the diagonal layout `D`, side by side in one dispatch.
+struct RealPairPower<'a, T, D, const LEN: usize> {
+    s: V3,
+    m: [&'a [T; LEN]; 2],
+    k: u64,
+    out: [&'a mut [T; LEN]; 2],
+    layout: PhantomData<D>,
+}
+
+impl<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usize> pulp::WithSimd
+    for RealPairPower<'_, T, D, LEN>
+{
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let RealPairPower { s, m, k, out, .. } = self;
+        let a = Pair([D::load(s, m[0]), D::load(s, m[1])]);
+        let Pair([p0, p1]) = power_in_registers(s, &a, k);
+        let [o0, o1] = out;
+        p0.store(s, o0);
+        p1.store(s, o1);
+    }
+}
+
+/// `out[i] ← m[i]^k` (`k ≥ 1`) for two real row-major matrices, side by
+/// side in the diagonal layout `D`; `false` (and `out` untouched) without
+/// AVX2+FMA.
+#[inline(always)]
+pub(super) fn power_real_pair<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usize>(
+    m: [&[T; LEN]; 2],
+    k: u64,
+    out: [&mut [T; LEN]; 2],
+) -> bool {
+    dispatch(|s| RealPairPower::<T, D, LEN> {
+        s,
+        m,
+        k,
+        out,
+        layout: PhantomData,
+    })
+    .is_some()
+}
+
+/// `out[i] ← m[i]^k` for two 4×4 `f64` matrices ([`power_real_pair`]).
+#[inline]
+pub(crate) fn power4_f64_pair(m: [&[f64; 16]; 2], k: u64, out: [&mut [f64; 16]; 2]) -> bool {
+    power_real_pair::<f64, [__m256d; 4], 16>(m, k, out)
+}
+
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `f64` matrix in row-major order;
 /// `false` (and `out` untouched) without AVX2+FMA.
 #[inline]
@@ -434,6 +502,12 @@ where
         layout: PhantomData,
     })
     .is_some()
+}
+
+/// `out[i] ← m[i]^k` for two 4×4 `f32` matrices ([`power_real_pair`]).
+#[inline]
+pub(crate) fn power4_f32_pair(m: [&[f32; 16]; 2], k: u64, out: [&mut [f32; 16]; 2]) -> bool {
+    power_real_pair::<f32, [__m128; 4], 16>(m, k, out)
 }
 
 #[inline(always)]
