@@ -22,8 +22,8 @@ use pulp::x86::V3;
 
 use super::int::CheckedElem;
 use super::simd4::{
-    cmadd, dispatch, power_complex, power_in_range, power_in_registers, power_real,
-    power_real_pair, DiagLayout, FloatLanes, InRegisters,
+    cmadd, dispatch, power_complex, power_in_range, power_in_registers, power_real, DiagLayout,
+    FloatLanes, InRegisters, Pair,
 };
 
 /// A vector whose first three lanes hold one diagonal of a 3×3 matrix.
@@ -191,7 +191,7 @@ fn from_diags<T: Pod, L: Pod>(diags: [L; 3], out: &mut [T; 9]) {
 }
 
 /// The 3×3 layout for the shared real and complex kernels of `simd4`.
-impl<T: Pod, L: Pod> DiagLayout<T, 9> for [L; 3] {
+impl<T: Pod, L: Pod> DiagLayout<[T; 9]> for [L; 3] {
     #[inline(always)]
     fn load(_: V3, m: &[T; 9]) -> Self {
         to_diags(m)
@@ -205,25 +205,25 @@ impl<T: Pod, L: Pod> DiagLayout<T, 9> for [L; 3] {
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `f32` matrix in row-major order.
 #[inline]
 pub(crate) fn power3_f32(m: &[f32; 9], k: u64, out: &mut [f32; 9]) -> bool {
-    power_real::<f32, [__m128; 3], 9>(m, k, out)
+    power_real::<_, [__m128; 3]>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `f64` matrix in row-major order.
 #[inline]
 pub(crate) fn power3_f64(m: &[f64; 9], k: u64, out: &mut [f64; 9]) -> bool {
-    power_real::<f64, [__m256d; 3], 9>(m, k, out)
+    power_real::<_, [__m256d; 3]>(m, k, out)
 }
 
-/// `out[i] ← m[i]^k` for two 3×3 `f64` matrices, side by side.
+/// `out[i] ← m[i]^k` for two 3×3 `f64` matrices, side by side ([`Pair`]).
 #[inline]
-pub(crate) fn power3_f64_pair(m: [&[f64; 9]; 2], k: u64, out: [&mut [f64; 9]; 2]) -> bool {
-    power_real_pair::<f64, [__m256d; 3], 9>(m, k, out)
+pub(crate) fn power3_f64_pair(m: &[[f64; 9]; 2], k: u64, out: &mut [[f64; 9]; 2]) -> bool {
+    power_real::<_, Pair<[__m256d; 3]>>(m, k, out)
 }
 
-/// `out[i] ← m[i]^k` for two 3×3 `f32` matrices, side by side.
+/// `out[i] ← m[i]^k` for two 3×3 `f32` matrices, side by side ([`Pair`]).
 #[inline]
-pub(crate) fn power3_f32_pair(m: [&[f32; 9]; 2], k: u64, out: [&mut [f32; 9]; 2]) -> bool {
-    power_real_pair::<f32, [__m128; 3], 9>(m, k, out)
+pub(crate) fn power3_f32_pair(m: &[[f32; 9]; 2], k: u64, out: &mut [[f32; 9]; 2]) -> bool {
+    power_real::<_, Pair<[__m128; 3]>>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `Complex<f32>` matrix in row-major order.

@@ -309,14 +309,15 @@ fn join_planes<T: Pod, const L: usize>(planes: &[[T; L]; 2], out: &mut [Complex<
     }
 }
 
-/// How a row-major matrix of `LEN` elements `T` enters and leaves the
-/// diagonal layout held in `Self` (`[L; 4]` here, `[L; 3]` in `simd3`).
-pub(super) trait DiagLayout<T, const LEN: usize>: Sized {
-    fn load(s: V3, m: &[T; LEN]) -> Self;
-    fn store(self, s: V3, out: &mut [T; LEN]);
+/// How a row-major matrix `M` (an array of elements) enters and leaves the
+/// diagonal layout held in `Self` (`[L; 4]` here, `[L; 3]` in `simd3`, and
+/// [`Pair`] of either for two matrices stored one after the other).
+pub(super) trait DiagLayout<M>: Sized {
+    fn load(s: V3, m: &M) -> Self;
+    fn store(self, s: V3, out: &mut M);
 }
 
-impl<T: Pod, L: Lanes4 + Pod> DiagLayout<T, 16> for [L; 4] {
+impl<T: Pod, L: Lanes4 + Pod> DiagLayout<[T; 16]> for [L; 4] {
     #[inline(always)]
     fn load(s: V3, m: &[T; 16]) -> Self {
         rows_to_diags(s, &load_rows(m))
@@ -327,18 +328,17 @@ impl<T: Pod, L: Lanes4 + Pod> DiagLayout<T, 16> for [L; 4] {
     }
 }
 
-/// A real power in the diagonal layout `D`, run in one dispatch.
-struct RealPower<'a, T, D, const LEN: usize> {
+/// A real power (or a [`Pair`] of them) in the diagonal layout `D`, run in
+/// one dispatch.
+struct RealPower<'a, M, D> {
     s: V3,
-    m: &'a [T; LEN],
+    m: &'a M,
     k: u64,
-    out: &'a mut [T; LEN],
+    out: &'a mut M,
     layout: PhantomData<D>,
 }
 
-impl<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usize> pulp::WithSimd
-    for RealPower<'_, T, D, LEN>
-{
+impl<M, D: DiagLayout<M> + InRegisters> pulp::WithSimd for RealPower<'_, M, D> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
@@ -348,14 +348,11 @@ impl<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usize> pulp::WithSimd
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a real row-major matrix in the diagonal layout
-/// `D`; `false` (and `out` untouched) without AVX2+FMA.
+/// `D` (for a [`Pair`], both matrices of `m` into both of `out`); `false`
+/// (and `out` untouched) without AVX2+FMA.
 #[inline(always)]
-pub(super) fn power_real<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usize>(
-    m: &[T; LEN],
-    k: u64,
-    out: &mut [T; LEN],
-) -> bool {
-    dispatch(|s| RealPower::<T, D, LEN> {
+pub(super) fn power_real<M, D: DiagLayout<M> + InRegisters>(m: &M, k: u64, out: &mut M) -> bool {
+    dispatch(|s| RealPower::<M, D> {
         s,
         m,
         k,
@@ -370,7 +367,7 @@ pub(super) fn power_real<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usiz
 /// pipeline slots the other's leaves idle. For stacks, whose matrices share
 /// the exponent and so the schedule.
 #[derive(Clone, Copy)]
-struct Pair<M>([M; 2]);
+pub(super) struct Pair<M>([M; 2]);
 
 impl<M: InRegisters> InRegisters for Pair<M> {
     type Rotated = [M::Rotated; 2];
@@ -384,67 +381,39 @@ impl<M: InRegisters> InRegisters for Pair<M> {
     }
 }
 
-/// Two real powers in the diagonal layout `D`, side by side in one dispatch.
-struct RealPairPower<'a, T, D, const LEN: usize> {
-    s: V3,
-    m: [&'a [T; LEN]; 2],
-    k: u64,
-    out: [&'a mut [T; LEN]; 2],
-    layout: PhantomData<D>,
-}
-
-impl<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usize> pulp::WithSimd
-    for RealPairPower<'_, T, D, LEN>
-{
-    type Output = ();
+/// Two matrices stored one after the other, each in the layout `D`.
+impl<M, D: DiagLayout<M>> DiagLayout<[M; 2]> for Pair<D> {
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _: S) {
-        let RealPairPower { s, m, k, out, .. } = self;
-        let a = Pair([D::load(s, m[0]), D::load(s, m[1])]);
-        let Pair([p0, p1]) = power_in_registers(s, &a, k);
+    fn load(s: V3, m: &[M; 2]) -> Self {
+        Pair([D::load(s, &m[0]), D::load(s, &m[1])])
+    }
+    #[inline(always)]
+    fn store(self, s: V3, out: &mut [M; 2]) {
         let [o0, o1] = out;
+        let Pair([p0, p1]) = self;
         p0.store(s, o0);
         p1.store(s, o1);
     }
 }
 
-/// `out[i] ← m[i]^k` (`k ≥ 1`) for two real row-major matrices, side by
-/// side in the diagonal layout `D`; `false` (and `out` untouched) without
-/// AVX2+FMA.
-#[inline(always)]
-pub(super) fn power_real_pair<T, D: DiagLayout<T, LEN> + InRegisters, const LEN: usize>(
-    m: [&[T; LEN]; 2],
-    k: u64,
-    out: [&mut [T; LEN]; 2],
-) -> bool {
-    dispatch(|s| RealPairPower::<T, D, LEN> {
-        s,
-        m,
-        k,
-        out,
-        layout: PhantomData,
-    })
-    .is_some()
-}
-
-/// `out[i] ← m[i]^k` for two 4×4 `f64` matrices ([`power_real_pair`]).
+/// `out[i] ← m[i]^k` for two 4×4 `f64` matrices, side by side ([`Pair`]).
 #[inline]
-pub(crate) fn power4_f64_pair(m: [&[f64; 16]; 2], k: u64, out: [&mut [f64; 16]; 2]) -> bool {
-    power_real_pair::<f64, [__m256d; 4], 16>(m, k, out)
+pub(crate) fn power4_f64_pair(m: &[[f64; 16]; 2], k: u64, out: &mut [[f64; 16]; 2]) -> bool {
+    power_real::<_, Pair<[__m256d; 4]>>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `f64` matrix in row-major order;
 /// `false` (and `out` untouched) without AVX2+FMA.
 #[inline]
 pub(crate) fn power4_f64(m: &[f64; 16], k: u64, out: &mut [f64; 16]) -> bool {
-    power_real::<f64, [__m256d; 4], 16>(m, k, out)
+    power_real::<_, [__m256d; 4]>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `f32` matrix in row-major order, in
 /// 128-bit registers; `false` (and `out` untouched) without AVX2+FMA.
 #[inline]
 pub(crate) fn power4_f32(m: &[f32; 16], k: u64, out: &mut [f32; 16]) -> bool {
-    power_real::<f32, [__m128; 4], 16>(m, k, out)
+    power_real::<_, [__m128; 4]>(m, k, out)
 }
 
 /// `acc + x·y` lane-wise for complex vectors held as `[re, im]`. (Adding to
@@ -466,7 +435,8 @@ struct ComplexPower<'a, T, D, const LEN: usize> {
     layout: PhantomData<D>,
 }
 
-impl<T: Pod, D: DiagLayout<T, LEN>, const LEN: usize> pulp::WithSimd for ComplexPower<'_, T, D, LEN>
+impl<T: Pod, D: DiagLayout<[T; LEN]>, const LEN: usize> pulp::WithSimd
+    for ComplexPower<'_, T, D, LEN>
 where
     [D; 2]: InRegisters,
 {
@@ -486,7 +456,7 @@ where
 /// `out ← A^k` (`k ≥ 1`) for a complex row-major matrix, its planes in the
 /// diagonal layout `D`; `false` (and `out` untouched) without AVX2+FMA.
 #[inline(always)]
-pub(super) fn power_complex<T: Pod, D: DiagLayout<T, LEN>, const LEN: usize>(
+pub(super) fn power_complex<T: Pod, D: DiagLayout<[T; LEN]>, const LEN: usize>(
     m: &[Complex<T>; LEN],
     k: u64,
     out: &mut [Complex<T>; LEN],
@@ -504,10 +474,10 @@ where
     .is_some()
 }
 
-/// `out[i] ← m[i]^k` for two 4×4 `f32` matrices ([`power_real_pair`]).
+/// `out[i] ← m[i]^k` for two 4×4 `f32` matrices, side by side ([`Pair`]).
 #[inline]
-pub(crate) fn power4_f32_pair(m: [&[f32; 16]; 2], k: u64, out: [&mut [f32; 16]; 2]) -> bool {
-    power_real_pair::<f32, [__m128; 4], 16>(m, k, out)
+pub(crate) fn power4_f32_pair(m: &[[f32; 16]; 2], k: u64, out: &mut [[f32; 16]; 2]) -> bool {
+    power_real::<_, Pair<[__m128; 4]>>(m, k, out)
 }
 
 #[inline(always)]
