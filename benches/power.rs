@@ -16,8 +16,10 @@
 //! and 16 `f64` of n = 32, through
 //! `matrix_power_stack` and its `_into`), `large` (f64,
 //! n = 256…1024), `large_types` (f32 and c64, n = 256),
-//! `int` (i64, n = 256, 512) and `int1024` (i64, n = 1024; the baseline
-//! alone takes about a minute per iteration, so this group takes ~10 min).
+//! `int` (i64, n = 256, 512), `int1024` (i64, n = 1024; the baseline
+//! alone takes about a minute per iteration, so this group takes ~10 min),
+//! and `threads` (feature `parallel`: one thread against two on products
+//! of n = 64…512 and on stacks).
 //!
 //! For one-thread figures run with `OPENBLAS_NUM_THREADS=1` (it only matters
 //! with `--features openblas-system`).
@@ -238,6 +240,19 @@ fn every_type(c: &mut Criterion) {
     }
 }
 
+/// A stack of `s` matrices of size `n`, different in every slot (a fresh
+/// `make`, alternately negated and transposed), so no result can be reused.
+fn stack_input<A: PowerScalar>(s: usize, n: usize, make: fn(usize) -> Array2<A>) -> Array3<A> {
+    let one = make(n);
+    Array3::from_shape_fn((s, n, n), |(p, i, j)| {
+        if p % 2 == 0 {
+            one[[i, j]]
+        } else {
+            A::zero() - one[[j, i]]
+        }
+    })
+}
+
 /// Stacks of `s` matrices of size `n` (`stack`): the baseline powers each
 /// matrix with the naive loop and assigns it into a preallocated `(s, n, n)`
 /// result; numkit runs `matrix_power_stack` and `matrix_power_stack_into`
@@ -253,16 +268,7 @@ fn stack_group<A: PowerScalar>(
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
     for &(s, n) in shapes {
-        // Different matrices in every slot (each a copy of a fresh `make`
-        // scaled by a slot-dependent sign), so no result can be reused.
-        let one = make(n);
-        let a = Array3::from_shape_fn((s, n, n), |(p, i, j)| {
-            if p % 2 == 0 {
-                one[[i, j]]
-            } else {
-                A::zero() - one[[j, i]]
-            }
-        });
+        let a = stack_input(s, n, make);
         let needed = s as u64 * u64::from(product_count(K)) * 2 * (n as u64).pow(3);
         g.throughput(Throughput::Elements(needed));
         let id = format!("{s}x{n}");
@@ -317,6 +323,97 @@ fn int(c: &mut Criterion) {
     group(c, "int/i64", &[256, 512], i64_matrix, 10, 5, false);
 }
 
+/// Products and stacks on rayon pools of one and two threads (`threads`,
+/// feature `parallel` only; with default features the group is empty):
+/// the `_into` calls with reused buffers, so that the ratio of the two
+/// medians is what the second thread adds. Compile and run with
+/// `cargo bench --features parallel --bench power -- "^threads"`.
+fn threads(c: &mut Criterion) {
+    #[cfg(feature = "parallel")]
+    {
+        let pools: Vec<_> = [(1, "one_thread"), (2, "two_threads")]
+            .into_iter()
+            .map(|(t, name)| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build();
+                (pool.expect("a thread pool"), name)
+            })
+            .collect();
+        let one = |sizes: &[usize]| sizes.iter().map(|&n| (None, n)).collect::<Vec<_>>();
+        thread_group(
+            c,
+            "threads/f64",
+            &one(&[64, 128, 256, 512]),
+            f64_matrix,
+            &pools,
+        );
+        thread_group(c, "threads/c64", &one(&[128]), c64_matrix, &pools);
+        thread_group(c, "threads/i64", &one(&[256]), i64_matrix, &pools);
+        let stacks = [(Some(10000), 3), (Some(1000), 4), (Some(100), 16)];
+        thread_group(c, "threads/stack_f64", &stacks, f64_matrix, &pools);
+        thread_group(
+            c,
+            "threads/stack_c64",
+            &[(Some(1000), 4)],
+            c64_matrix,
+            &pools,
+        );
+        thread_group(
+            c,
+            "threads/stack_i64",
+            &[(Some(1000), 3)],
+            i64_matrix,
+            &pools,
+        );
+    }
+    #[cfg(not(feature = "parallel"))]
+    let _ = c;
+}
+
+/// One matrix (`stack = None`) or a stack of matrices per case, powered
+/// through `_into` in each pool.
+#[cfg(feature = "parallel")]
+fn thread_group<A: PowerScalar>(
+    c: &mut Criterion,
+    name: &str,
+    cases: &[(Option<usize>, usize)],
+    make: fn(usize) -> Array2<A>,
+    pools: &[(rayon::ThreadPool, &str)],
+) {
+    let mut g = c.benchmark_group(name);
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for &(stack, n) in cases {
+        let s = stack.unwrap_or(1);
+        g.throughput(Throughput::Elements(
+            s as u64 * u64::from(product_count(K)) * 2 * (n as u64).pow(3),
+        ));
+        let id = stack.map_or(format!("{n}"), |s| format!("{s}x{n}"));
+        let a = stack_input(s, n, make);
+        for (pool, label) in pools {
+            let mut out = Array3::zeros(a.dim());
+            let mut ws = PowerWorkspace::with_dim(n);
+            g.bench_with_input(BenchmarkId::new(*label, &id), &a, |b, a| {
+                pool.install(|| match stack {
+                    Some(_) => b.iter(|| {
+                        numkit::matrix_power_stack_into(a, black_box(K), &mut out, &mut ws).unwrap()
+                    }),
+                    None => {
+                        let (a, mut out) = (
+                            a.index_axis(ndarray::Axis(0), 0),
+                            out.index_axis_mut(ndarray::Axis(0), 0),
+                        );
+                        b.iter(|| {
+                            numkit::matrix_power_into(&a, black_box(K), &mut out, &mut ws).unwrap()
+                        })
+                    }
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
 fn int1024(c: &mut Criterion) {
     group(c, "int1024/i64", &[1024], i64_matrix, 10, 5, false);
 }
@@ -333,6 +430,7 @@ criterion_group!(
     large,
     large_types,
     int,
-    int1024
+    int1024,
+    threads
 );
 criterion_main!(benches);

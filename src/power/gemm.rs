@@ -5,6 +5,7 @@ use num_complex::Complex;
 use std::num::Wrapping;
 
 use super::schedule::tally;
+use super::threads::for_row_panels;
 
 /// Element arithmetic for the kernels that need no overflow check: floats,
 /// complex numbers, `Wrapping<_>`, and primitive integers once a bound has
@@ -97,12 +98,26 @@ const KC: usize = 128;
 /// loop is a contiguous, dependency-free `c[j] += x·b[j]` that the compiler
 /// vectorises, each loaded `B` element is used four times, and the `B`
 /// panel is reused from cache by every row block.
+///
+/// Large products run in row panels, on several threads with the `parallel`
+/// feature (see `threads.rs`).
 pub(crate) fn gemm_blocked<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
+    let (a, b) = (&a[..n * n], &b[..n * n]);
+    let done: Result<(), ()> = for_row_panels(n, c, |rows, c| {
+        gemm_blocked_rows(n, rows.len(), &a[rows.start * n..rows.end * n], b, c);
+        Ok(())
+    });
+    debug_assert!(done.is_ok());
+}
+
+/// `c ← a·b` for the rows of `C` in `c` (`m×n`, `a` the same rows of `A`)
+/// and the whole `n×n` `b`.
+fn gemm_blocked_rows<T: Ring>(n: usize, m: usize, a: &[T], b: &[T], c: &mut [T]) {
     #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
     if let Some(v3) = v3() {
-        return pulp::Simd::vectorize(v3, Blocked { n, a, b, c });
+        return pulp::Simd::vectorize(v3, Blocked { n, m, a, b, c });
     }
-    gemm_blocked_body(n, a, b, c)
+    gemm_blocked_body(n, m, a, b, c)
 }
 
 /// AVX2+FMA, when the CPU has it (detected once).
@@ -118,6 +133,7 @@ pub(crate) fn v3() -> Option<pulp::x86::V3> {
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 struct Blocked<'a, T> {
     n: usize,
+    m: usize,
     a: &'a [T],
     b: &'a [T],
     c: &'a mut [T],
@@ -128,7 +144,7 @@ impl<T: Ring> pulp::WithSimd for Blocked<'_, T> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        gemm_blocked_body(self.n, self.a, self.b, self.c)
+        gemm_blocked_body(self.n, self.m, self.a, self.b, self.c)
     }
 }
 
@@ -138,9 +154,9 @@ impl<T: Ring> pulp::WithSimd for Blocked<'_, T> {
 const NR: usize = 8;
 
 #[inline(always)]
-fn gemm_blocked_body<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
-    debug_assert!(a.len() >= n * n && b.len() >= n * n && c.len() >= n * n);
-    let (a, b, c) = (&a[..n * n], &b[..n * n], &mut c[..n * n]);
+fn gemm_blocked_body<T: Ring>(n: usize, m: usize, a: &[T], b: &[T], c: &mut [T]) {
+    debug_assert!(a.len() >= m * n && b.len() >= n * n);
+    let (a, b, c) = (&a[..m * n], &b[..n * n], &mut c[..m * n]);
     c.fill(T::ZERO);
     let mut j0 = 0;
     while j0 < n {
@@ -149,19 +165,19 @@ fn gemm_blocked_body<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
         while l0 < n {
             let l1 = (l0 + KC).min(n);
             let mut i = 0;
-            while i + 6 <= n {
+            while i + 6 <= m {
                 row_block::<T, 6>(n, i, j0, j1, l0, l1, a, b, c);
                 i += 6;
             }
-            if i + 4 <= n {
+            if i + 4 <= m {
                 row_block::<T, 4>(n, i, j0, j1, l0, l1, a, b, c);
                 i += 4;
             }
-            if i + 2 <= n {
+            if i + 2 <= m {
                 row_block::<T, 2>(n, i, j0, j1, l0, l1, a, b, c);
                 i += 2;
             }
-            for r in i..n {
+            for r in i..m {
                 edge_row(n, r, j0, j1, l0, l1, a, b, c);
             }
             l0 = l1;

@@ -20,6 +20,8 @@ use super::gemm::{gemm_blocked, IntRing};
 use super::schedule::{steps, tally, Step};
 #[cfg(target_arch = "x86_64")]
 use super::simd4::power4_int_exact;
+use super::threads::for_row_panels;
+use std::ops::Range;
 
 /// Who vouches for the bound that makes the `f64` kernel exact and keeps
 /// its result in the element type.
@@ -305,6 +307,7 @@ fn exact_in_f64<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> bool
     if super::gemm::v3().is_some() {
         thread_local! {
             static PLANES: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+            static ROWS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         let nn = n * n;
         // Under the bound every entry is below 2^53 in magnitude, so it
@@ -318,34 +321,57 @@ fn exact_in_f64<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> bool
                     .is_some()
             })
         };
-        return super::strips::with_buffer(&PLANES, 3 * nn, 0.0, |planes| {
-            let (fa, rest) = planes.split_at_mut(nn);
-            let (fb, fc) = rest.split_at_mut(nn);
-            if !to_f64(fa, &a[..nn]) {
+        // Conversions run in the product's row panels too: with the
+        // `parallel` feature, serial passes between the split products
+        // left the other thread idle long enough to fall asleep (i64,
+        // n = 96: no gain from two threads until they were split).
+        let convert = |src: &[T], rows: Range<usize>, dst: &mut [f64]| {
+            to_f64(dst, &src[rows.start * n..rows.end * n])
+                .then_some(())
+                .ok_or(())
+        };
+        return super::strips::with_buffer(&PLANES, 2 * nn, 0.0, |planes| {
+            let (fa, fb) = planes.split_at_mut(nn);
+            if for_row_panels(n, fa, |rows, dst| convert(a, rows, dst)).is_err() {
                 return false;
             }
             let fb: &[f64] = if std::ptr::eq(a, b) {
                 fa
-            } else if to_f64(fb, &b[..nn]) {
+            } else if for_row_panels(n, fb, |rows, dst| convert(b, rows, dst)).is_ok() {
                 fb
             } else {
                 return false;
             };
-            super::strips::gemm_float(n, fa, fb, fc);
-            for (d, &x) in c[..nn].iter_mut().zip(fc.iter()) {
-                *d = T::from_i64_lossy(x as i64);
-            }
-            true
+            let fa: &[f64] = fa;
+            let done: Result<(), ()> = for_row_panels(n, c, |rows, c| {
+                super::strips::with_buffer(&ROWS, c.len(), 0.0, |fc| {
+                    let fa = &fa[rows.start * n..rows.end * n];
+                    super::strips::gemm_float_rows(n, rows.len(), fa, fb, fc);
+                    for (d, &x) in c.iter_mut().zip(fc.iter()) {
+                        *d = T::from_i64_lossy(x as i64);
+                    }
+                });
+                Ok(())
+            });
+            done.is_ok()
         });
     }
     let _ = (n, a, b, c);
     false
 }
 
-/// The exact fallback: 128-bit accumulation of a strip of one row of `C`.
+/// The exact fallback: 128-bit accumulation of a strip of one row of `C`
+/// (in row panels, as the other products).
 fn gemm_wide<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> Result<(), Error> {
+    for_row_panels(n, c, |rows, c| {
+        gemm_wide_rows(n, &a[rows.start * n..rows.end * n], b, c)
+    })
+}
+
+/// [`gemm_wide`] for the rows of `C` in `c` (`a` the same rows of `A`).
+fn gemm_wide_rows<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> Result<(), Error> {
     const STRIP: usize = 64;
-    for (i, crow) in c[..n * n].chunks_exact_mut(n).enumerate() {
+    for (i, crow) in c.chunks_exact_mut(n).enumerate() {
         let arow = &a[i * n..][..n];
         for (s, cstrip) in crow.chunks_mut(STRIP).enumerate() {
             let j0 = s * STRIP;

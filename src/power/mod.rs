@@ -84,6 +84,7 @@ mod simd3;
 #[cfg(target_arch = "x86_64")]
 mod simd4;
 mod strips;
+mod threads;
 
 pub use schedule::product_count;
 
@@ -218,15 +219,28 @@ fn float_gemm<T: LinalgScalar + StripElem>(n: usize, a: &[T], b: &[T], c: &mut [
         strips::gemm_float(n, a, b, c);
         return;
     }
-    let nn = n * n;
-    let (av, bv, cv) = (
-        ArrayView2::from_shape((n, n), &a[..nn]),
-        ArrayView2::from_shape((n, n), &b[..nn]),
-        ArrayViewMut2::from_shape((n, n), &mut c[..nn]),
-    );
-    if let (Ok(av), Ok(bv), Ok(mut cv)) = (av, bv, cv) {
+    let bv = ArrayView2::from_shape((n, n), &b[..n * n]);
+    let Ok(bv) = bv else {
+        return strips::gemm_float(n, a, b, c);
+    };
+    // BLAS threads its own products; matrixmultiply's run in row panels as
+    // numkit's (see `threads.rs`).
+    let rows_product = |rows: std::ops::Range<usize>, c: &mut [T]| {
+        let av = ArrayView2::from_shape((rows.len(), n), &a[rows.start * n..rows.end * n]);
+        let cv = ArrayViewMut2::from_shape((rows.len(), n), c);
+        let (Ok(av), Ok(mut cv)) = (av, cv) else {
+            return Err(());
+        };
         ndarray::linalg::general_mat_mul(T::one(), &av, &bv, T::zero(), &mut cv);
+        Ok(())
+    };
+    let done = if cfg!(feature = "blas") {
+        rows_product(0..n, &mut c[..n * n])
     } else {
+        threads::for_row_panels(n, c, rows_product)
+    };
+    // Only a slice shorter than `n×n` fails the shapes (never the callers').
+    if done.is_err() {
         strips::gemm_float(n, a, b, c);
     }
 }
@@ -424,6 +438,9 @@ pub struct PowerWorkspace<A> {
     x: Vec<A>,
     y: Vec<A>,
     products: Products,
+    /// One workspace per chunk of a stack split across threads.
+    #[cfg(feature = "parallel")]
+    chunks: Vec<PowerWorkspace<A>>,
 }
 
 /// The products of the last call, kept in the form that is cheapest to
@@ -446,6 +463,8 @@ impl<A> Default for PowerWorkspace<A> {
             x: Vec::new(),
             y: Vec::new(),
             products: Products::Counted(0),
+            #[cfg(feature = "parallel")]
+            chunks: Vec::new(),
         }
     }
 }
@@ -824,6 +843,7 @@ fn general_power<A: PowerScalar>(
         x,
         y,
         products,
+        ..
     } = ws;
     let mut performed = 0;
     let result = general_schedule(n, a, k, out, [acopy, x, y], &mut performed);
@@ -998,8 +1018,22 @@ pub fn matrix_power_stack_into<A: PowerScalar>(
     if out.dim() != (s, rows, cols) {
         return Err(stack_output_mismatch(a, out));
     }
+    #[cfg(feature = "parallel")]
+    if let Some(chunks) = threads::stack_chunks(s, rows, k) {
+        return stack_on_threads(a.view(), k, out.view_mut(), ws, chunks);
+    }
+    stack_on_this_thread(a, k, out, ws)
+}
+
+/// [`matrix_power_stack_into`] after its checks, on the calling thread.
+fn stack_on_this_thread<A: PowerScalar>(
+    a: &ArrayRef3<A>,
+    k: u64,
+    out: &mut ArrayRef3<A>,
+    ws: &mut PowerWorkspace<A>,
+) -> Result<(), Error> {
     ws.products = Products::Counted(0);
-    let paired = match rows {
+    let paired = match a.dim().1 {
         3 if A::HAS_PAIR && k >= 1 => pair_powers::<A, 3>(a, k, out),
         4 if A::HAS_PAIR && k >= 1 => pair_powers::<A, 4>(a, k, out),
         _ => 0,
@@ -1019,6 +1053,59 @@ pub fn matrix_power_stack_into<A: PowerScalar>(
         matrix_power_into(&m, k, &mut o, ws)?;
     }
     Ok(())
+}
+
+/// [`matrix_power_stack_into`] after its checks, in `chunks` consecutive
+/// chunks of the stack, each powered by [`stack_on_this_thread`] with a
+/// workspace of its own (kept in `ws`, so a loop allocates only on its first
+/// call), on rayon's threads. Every matrix gets the result it would get on
+/// one thread; on error, the products reported are those of the first
+/// matrix that failed, as on one thread.
+#[cfg(feature = "parallel")]
+fn stack_on_threads<A: PowerScalar>(
+    a: ndarray::ArrayView3<'_, A>,
+    k: u64,
+    out: ndarray::ArrayViewMut3<'_, A>,
+    ws: &mut PowerWorkspace<A>,
+    chunks: usize,
+) -> Result<(), Error> {
+    /// Splits the stack and the workspaces in proportion, down to one
+    /// chunk per workspace; an error carries its chunk's index.
+    fn split<A: PowerScalar>(
+        a: ndarray::ArrayView3<'_, A>,
+        k: u64,
+        mut out: ndarray::ArrayViewMut3<'_, A>,
+        wss: &mut [PowerWorkspace<A>],
+        first: usize,
+    ) -> Result<(), (usize, Error)> {
+        if let [ws] = wss {
+            return stack_on_this_thread(&a, k, &mut out, ws).map_err(|e| (first, e));
+        }
+        let half = wss.len() / 2;
+        let mid = a.len_of(ndarray::Axis(0)) * half / wss.len();
+        let (a1, a2) = a.split_at(ndarray::Axis(0), mid);
+        let (o1, o2) = out.split_at(ndarray::Axis(0), mid);
+        let (w1, w2) = wss.split_at_mut(half);
+        let (r1, r2) = rayon::join(
+            || split(a1, k, o1, w1, first),
+            || split(a2, k, o2, w2, first + half),
+        );
+        r1.and(r2)
+    }
+    let n = a.dim().1;
+    ws.chunks.truncate(chunks);
+    ws.chunks
+        .resize_with(chunks, || PowerWorkspace::with_dim(n));
+    match split(a, k, out, &mut ws.chunks, 0) {
+        Ok(()) => {
+            ws.products = Products::Schedule(k);
+            Ok(())
+        }
+        Err((chunk, e)) => {
+            ws.products = ws.chunks[chunk].products;
+            Err(e)
+        }
+    }
 }
 
 /// The leading matrices of a stack, two at a time by

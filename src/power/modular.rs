@@ -7,6 +7,7 @@
 //! and each entry is reduced once at the end. No intermediate ever overflows.
 
 use super::schedule::{steps, tally, Step};
+use super::threads::for_row_panels;
 
 /// `2^128 mod m`, for `m ≥ 1`.
 fn two_pow_128_mod(m: u64) -> u128 {
@@ -15,11 +16,21 @@ fn two_pow_128_mod(m: u64) -> u128 {
     (r64 * r64) % m
 }
 
-/// `c ← a·b mod m` for `n×n` row-major slices with entries below `m`.
+/// `c ← a·b mod m` for `n×n` row-major slices with entries below `m`, in
+/// row panels (on several threads with the `parallel` feature).
 fn mul_mod(n: usize, a: &[u64], b: &[u64], c: &mut [u64], m: u64, carry: u128) {
+    let done: Result<(), ()> = for_row_panels(n, c, |rows, c| {
+        mul_mod_rows(n, &a[rows.start * n..rows.end * n], b, c, m, carry);
+        Ok(())
+    });
+    debug_assert!(done.is_ok());
+}
+
+/// [`mul_mod`] for the rows of `C` in `c` (`a` the same rows of `A`).
+fn mul_mod_rows(n: usize, a: &[u64], b: &[u64], c: &mut [u64], m: u64, carry: u128) {
     let mm = u128::from(m);
     let mut acc = vec![0u128; n];
-    for (i, crow) in c[..n * n].chunks_exact_mut(n).enumerate() {
+    for (i, crow) in c.chunks_exact_mut(n).enumerate() {
         acc.fill(0);
         for (l, &x) in a[i * n..][..n].iter().enumerate() {
             if x == 0 {

@@ -30,6 +30,7 @@
 //! only layout work is the packing of `B`, which the real kernel does too.
 
 use super::gemm::Ring;
+use super::threads::for_row_panels;
 use num_complex::Complex;
 use std::cell::RefCell;
 use std::thread::LocalKey;
@@ -210,9 +211,21 @@ macro_rules! strip_elem {
 }
 strip_elem!(f32 => 16, f64 => 8);
 
-/// `c ← a·b` for float or complex `n×n` row-major slices.
+/// `c ← a·b` for float or complex `n×n` row-major slices, in row panels
+/// (on several threads with the `parallel` feature; see `threads.rs`).
 pub(crate) fn gemm_float<E: StripElem>(n: usize, a: &[E], b: &[E], c: &mut [E]) {
-    let (a, b, c) = (&a[..n * n], &b[..n * n], &mut c[..n * n]);
+    let (a, b) = (&a[..n * n], &b[..n * n]);
+    let done: Result<(), ()> = for_row_panels(n, c, |rows, c| {
+        gemm_float_rows(n, rows.len(), &a[rows.start * n..rows.end * n], b, c);
+        Ok(())
+    });
+    debug_assert!(done.is_ok());
+}
+
+/// `c ← a·b` for the rows of `C` in `c` (`m×n`, `a` the same rows of `A`)
+/// and the whole `n×n` `b`.
+#[inline(always)]
+pub(crate) fn gemm_float_rows<E: StripElem>(n: usize, m: usize, a: &[E], b: &[E], c: &mut [E]) {
     E::Real::with_strip(n * E::PARTS, |strip| {
         #[cfg(target_arch = "x86_64")]
         if let Some(s) = super::gemm::v3() {
@@ -221,6 +234,7 @@ pub(crate) fn gemm_float<E: StripElem>(n: usize, a: &[E], b: &[E], c: &mut [E]) 
                 InAvx2 {
                     kernel: Avx2(s),
                     n,
+                    m,
                     a,
                     b,
                     c,
@@ -228,7 +242,7 @@ pub(crate) fn gemm_float<E: StripElem>(n: usize, a: &[E], b: &[E], c: &mut [E]) 
                 },
             );
         }
-        product(&Portable, n, a, b, c, strip)
+        product(&Portable, n, m, a, b, c, strip)
     })
 }
 
@@ -267,22 +281,25 @@ pub(crate) fn with_buffer<E: Clone, T>(
 fn product<E: StripElem, K: TileKernel>(
     kernel: &K,
     n: usize,
+    m: usize,
     a: &[E],
     b: &[E],
     c: &mut [E],
     strip: &mut [Packed<E::Real>],
 ) {
     if E::PARTS == 2 {
-        on_strips::<E, K, 2>(kernel, n, a, b, c, strip.as_chunks_mut().0);
+        on_strips::<E, K, 2>(kernel, n, m, a, b, c, strip.as_chunks_mut().0);
     } else {
-        on_strips::<E, K, 1>(kernel, n, a, b, c, strip.as_chunks_mut().0);
+        on_strips::<E, K, 1>(kernel, n, m, a, b, c, strip.as_chunks_mut().0);
     }
 }
 
-/// Where a tile sits: rows `i..`, entries `j..j + width` of `C` (`n×n`).
+/// Where a tile sits: rows `i..`, entries `j..j + width` of `C` (`m×n`:
+/// the `m` rows of one panel, `n` the product's size).
 #[derive(Clone, Copy)]
 struct Tile {
     n: usize,
+    m: usize,
     i: usize,
     j: usize,
     width: usize,
@@ -328,6 +345,7 @@ trait TileKernel {
 fn on_strips<E: StripElem, K: TileKernel, const P: usize>(
     kernel: &K,
     n: usize,
+    m: usize,
     a: &[E],
     b: &[E],
     c: &mut [E],
@@ -346,9 +364,33 @@ fn on_strips<E: StripElem, K: TileKernel, const P: usize>(
         // keeps the accumulators in registers to the end; only the last
         // strip may be partial.
         if width == per_strip {
-            row_blocks::<E, K, P, true>(kernel, Tile { n, i: 0, j, width }, a, strip, c);
+            row_blocks::<E, K, P, true>(
+                kernel,
+                Tile {
+                    n,
+                    m,
+                    i: 0,
+                    j,
+                    width,
+                },
+                a,
+                strip,
+                c,
+            );
         } else {
-            row_blocks::<E, K, P, false>(kernel, Tile { n, i: 0, j, width }, a, strip, c);
+            row_blocks::<E, K, P, false>(
+                kernel,
+                Tile {
+                    n,
+                    m,
+                    i: 0,
+                    j,
+                    width,
+                },
+                a,
+                strip,
+                c,
+            );
         }
         j += width;
     }
@@ -366,10 +408,9 @@ fn row_blocks<E: StripElem, K: TileKernel, const P: usize, const FULL: bool>(
     strip: &[[Packed<E::Real>; P]],
     c: &mut [E],
 ) {
-    let n = at.n;
     let mut i = 0;
-    while i < n {
-        let m = match n - i {
+    while i < at.m {
+        let m = match at.m - i {
             9 => 5,
             7 | 8 => 4,
             r if r <= 6 => r,
@@ -399,7 +440,7 @@ fn entries_per_strip<E: StripElem>() -> usize {
 /// whole strip.
 #[inline(always)]
 fn store_row<E: StripElem, const FULL: bool>(
-    Tile { n, i, j, width }: Tile,
+    Tile { n, i, j, width, .. }: Tile,
     r: usize,
     row: &<E::Real as StripReal>::Row,
     c: &mut [E],
@@ -469,6 +510,7 @@ impl TileKernel for Avx2 {
 struct InAvx2<'a, E: StripElem> {
     kernel: Avx2,
     n: usize,
+    m: usize,
     a: &'a [E],
     b: &'a [E],
     c: &'a mut [E],
@@ -480,7 +522,15 @@ impl<E: StripElem> pulp::WithSimd for InAvx2<'_, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        product(&self.kernel, self.n, self.a, self.b, self.c, self.strip)
+        product(
+            &self.kernel,
+            self.n,
+            self.m,
+            self.a,
+            self.b,
+            self.c,
+            self.strip,
+        )
     }
 }
 
@@ -509,7 +559,7 @@ mod tests {
             let (a, expected) = exact_case(n, entry);
             let mut c = vec![E::ZERO; n * n];
             let mut strip = vec![Packed(E::Real::ZERO_ROW); n * E::PARTS];
-            product(&Portable, n, &a, &a, &mut c, &mut strip);
+            product(&Portable, n, n, &a, &a, &mut c, &mut strip);
             assert_eq!(c, expected, "portable, n = {n}");
             c.fill(E::ZERO);
             // The AVX2 kernel where the CPU has it, else the portable one.

@@ -1,0 +1,279 @@
+//! Work split across rayon's threads with the `parallel` feature: row
+//! panels of one product `C = A·B`, and chunks of a stack of matrices.
+//!
+//! ## Products
+//!
+//! Every entry of `C` is one dot product whose order of operations the
+//! kernels fix by column strip and depth, never by the rows around it, so a
+//! product split into panels of rows is the serial product bit for bit,
+//! whatever the number of threads. Each panel packs its own copy of `B`'s
+//! strips (`O(n²)` against the panel's `O(rows·n²)`).
+//!
+//! Without the feature, or on a pool of one thread, or below
+//! [`PARALLEL_MIN_N`], the whole product is one panel on the calling thread.
+
+use std::ops::Range;
+
+/// Products of at least this size are split when the `parallel` feature is
+/// on and the current rayon pool has more than one thread. Below it a split
+/// cost more than it saved (features.md, seventeenth session).
+#[cfg(feature = "parallel")]
+pub(crate) const PARALLEL_MIN_N: usize = 64;
+
+/// Panels per thread. One: every panel packs all of `B`'s strips again, and
+/// finer panels, which would let work stealing even out a thread that the
+/// machine slows down, lost more to that packing (`f64` k = 10 on two
+/// threads, n = 128: 1.57× over one thread with one panel per thread,
+/// 1.41× with two, 0.82× with four).
+#[cfg(feature = "parallel")]
+const PANELS_PER_THREAD: usize = 1;
+
+/// Calls `f(rows, c_rows)` for panels of consecutive rows of the
+/// row-major `n×n` matrix `c` that together cover it, in parallel when the
+/// `parallel` feature allows (see the module documentation). The first
+/// error any panel returns is returned (panels after it may or may not
+/// have run).
+#[inline]
+pub(crate) fn for_row_panels<T: Send, E: Send>(
+    n: usize,
+    c: &mut [T],
+    f: impl Fn(Range<usize>, &mut [T]) -> Result<(), E> + Sync,
+) -> Result<(), E> {
+    let c = &mut c[..n * n];
+    #[cfg(feature = "parallel")]
+    if let Some(rows) = panel_rows(n) {
+        use rayon::prelude::*;
+        tally_split();
+        return c
+            .par_chunks_mut(rows * n)
+            .enumerate()
+            .try_for_each(|(p, panel)| {
+                let first = p * rows;
+                f(first..(first + rows).min(n), panel)
+            });
+    }
+    f(0..n, c)
+}
+
+/// Rows per panel for a split product of size `n`, or `None` to run it
+/// whole.
+#[cfg(feature = "parallel")]
+#[inline]
+fn panel_rows(n: usize) -> Option<usize> {
+    if n < PARALLEL_MIN_N {
+        return None;
+    }
+    let threads = rayon::current_num_threads();
+    if threads < 2 {
+        return None;
+    }
+    Some(n.div_ceil(threads * PANELS_PER_THREAD))
+}
+
+/// Whether a product of size `n` would be split on this thread now.
+#[cfg(all(test, feature = "parallel"))]
+pub(crate) fn splits(n: usize) -> bool {
+    panel_rows(n).is_some()
+}
+
+/// Counts, in test builds, the products and stacks this thread split (see
+/// [`split_count`]).
+#[cfg(feature = "parallel")]
+#[inline(always)]
+fn tally_split() {
+    #[cfg(test)]
+    SPLITS.with(|t| t.set(t.get() + 1));
+}
+
+#[cfg(all(test, feature = "parallel"))]
+thread_local! {
+    static SPLITS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The products and stacks this thread split while running `f`.
+#[cfg(all(test, feature = "parallel"))]
+pub(crate) fn split_count<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let before = SPLITS.with(std::cell::Cell::get);
+    let r = f();
+    (r, SPLITS.with(std::cell::Cell::get) - before)
+}
+
+/// A stack of `s` matrices of size `n` powered to `k` is split when its
+/// estimated work, `s·(products + 1)·max(n³, 16)` multiply-adds, reaches
+/// this; below it the threads' start-up cost more than they saved
+/// (features.md, seventeenth session).
+#[cfg(feature = "parallel")]
+const PARALLEL_MIN_STACK_WORK: u64 = 1 << 16;
+
+/// Chunks per thread of a split stack: its matrices cost the same, but a
+/// thread that the machine slows down should not hold up the others.
+#[cfg(feature = "parallel")]
+const STACK_CHUNKS_PER_THREAD: usize = 4;
+
+/// How many chunks a stack of `s` `n×n` matrices should be powered in: at
+/// least 2, or `None` to run it on the calling thread.
+#[cfg(feature = "parallel")]
+pub(crate) fn stack_chunks(s: usize, n: usize, k: u64) -> Option<usize> {
+    let n3 = (n as u64).saturating_pow(3).max(16);
+    let work = (s as u64)
+        .saturating_mul(u64::from(super::product_count(k)) + 1)
+        .saturating_mul(n3);
+    if s < 2 || n == 0 || work < PARALLEL_MIN_STACK_WORK {
+        return None;
+    }
+    let threads = rayon::current_num_threads();
+    if threads < 2 {
+        return None;
+    }
+    tally_split();
+    Some(s.min(threads * STACK_CHUNKS_PER_THREAD))
+}
+
+#[cfg(all(test, feature = "parallel"))]
+mod tests {
+    use super::*;
+    use crate::power::{PowerScalar, PowerWorkspace};
+    use crate::{matrix_power, matrix_power_mod, matrix_power_stack_into, Error};
+    use ndarray::{Array2, Array3, Axis, Slice};
+    use num_complex::Complex;
+    use std::fmt::Debug;
+    use std::num::Wrapping;
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("a thread pool")
+    }
+
+    /// Deterministic entries in `[-1, 1]` from a position.
+    fn entry(i: usize, j: usize, salt: usize) -> f64 {
+        let h = (i * 7919 + j * 104_729 + salt * 1_299_709) % 2003;
+        h as f64 / 1001.5 - 1.0
+    }
+
+    /// `f` in a pool of one thread, then of two and three: the results are
+    /// equal, and with several threads the work was split (`splits` says
+    /// whether it must be).
+    fn same_on_threads<R: PartialEq + Debug + Send>(
+        what: &str,
+        splits: bool,
+        f: impl Fn() -> R + Sync,
+    ) {
+        let (one, none) = pool(1).install(|| split_count(&f));
+        assert_eq!(none, 0, "{what}: split on one thread");
+        for threads in [2, 3] {
+            let (many, split) = pool(threads).install(|| split_count(&f));
+            assert_eq!(many, one, "{what}: {threads} threads");
+            assert_eq!(
+                split > 0,
+                splits,
+                "{what}: {threads} threads, {split} splits"
+            );
+        }
+    }
+
+    fn power<A: PowerScalar + PartialEq + Debug>(what: &str, a: &Array2<A>, k: u64) {
+        let n = a.nrows();
+        let splits = n >= PARALLEL_MIN_N && k >= 2;
+        same_on_threads(&format!("{what}, n = {n}, k = {k}"), splits, || {
+            matrix_power(a, k)
+        });
+    }
+
+    /// Every product kernel, split into row panels, gives the one-thread
+    /// result bit for bit: the float strips (real and complex), integers in
+    /// `f64`, on the integer tile, and through the 128-bit fallback (with
+    /// its overflow error), `Wrapping`, the modular kernel, and
+    /// matrixmultiply beyond n = 1024.
+    #[test]
+    fn split_products_match_one_thread() {
+        assert!(!splits(PARALLEL_MIN_N - 1));
+        for n in [PARALLEL_MIN_N, 67, 100] {
+            let f = Array2::from_shape_fn((n, n), |(i, j)| entry(i, j, 1));
+            power("f64", &f, 10);
+            power("f64", &f, 1);
+            power("f32", &f.mapv(|v| v as f32), 7);
+            let c = Array2::from_shape_fn((n, n), |(i, j)| {
+                Complex::new(entry(i, j, 2), entry(i, j, 3))
+            });
+            power("c64", &c, 5);
+            power(
+                "c32",
+                &c.mapv(|v| Complex::new(v.re as f32, v.im as f32)),
+                3,
+            );
+            let small = f.mapv(|v| (v * 1.5).round() as i64);
+            power("i64 in f64", &small, 6);
+            power("i32 on the tile", &small.mapv(|v| v as i32), 4);
+            let big = f.mapv(|v| (v * 2f64.powi(26)) as i64);
+            power("i64 on the tile", &big, 2);
+            // A^3 passes 2^63: the bound fails, the 128-bit kernel runs and
+            // reports the overflow.
+            power("i64 overflow", &big, 3);
+            assert!(matches!(matrix_power(&big, 3), Err(Error::Overflow { .. })));
+            power("Wrapping<u64>", &big.mapv(|v| Wrapping(v as u64)), 5);
+            let m = (1u64 << 61) - 1;
+            let u = big.mapv(|v| v.unsigned_abs());
+            same_on_threads(&format!("mod, n = {n}"), true, || {
+                matrix_power_mod(&u, 1000, m)
+            });
+        }
+        // matrixmultiply's products, split the same way.
+        let n = 1030;
+        let f = Array2::from_shape_fn((n, n), |(i, j)| entry(i, j, 4) / 32.0);
+        power("f64 beyond the strips", &f, 2);
+    }
+
+    /// A split stack gives every matrix its one-thread result (contiguous
+    /// pairs, a strided output view, a general size); on error it reports
+    /// the error and the product count of the first matrix that failed.
+    #[test]
+    fn split_stacks_match_one_thread() {
+        let stack = |s: usize, n: usize| {
+            Array3::from_shape_fn((s, n, n), |(m, i, j)| entry(i + m * n, j, 5))
+        };
+        for (s, n, k) in [(3001, 3, 10), (2000, 4, 33), (900, 5, 9), (40, 24, 7)] {
+            let a = stack(s, n);
+            same_on_threads(&format!("stack {s}×{n}, k = {k}"), true, || {
+                let mut out = Array3::zeros(a.dim());
+                let mut ws = PowerWorkspace::new();
+                matrix_power_stack_into(&a, k, &mut out, &mut ws).map(|()| out)
+            });
+            // Into every other matrix of a larger stack.
+            same_on_threads(&format!("strided stack {s}×{n}"), true, || {
+                let mut big = Array3::from_elem((2 * s, n, n), 7.0);
+                let mut ws = PowerWorkspace::new();
+                matrix_power_stack_into(
+                    &a,
+                    k,
+                    &mut big.slice_axis_mut(Axis(0), Slice::new(0, None, 2)),
+                    &mut ws,
+                )
+                .map(|()| big)
+            });
+        }
+        // Below the work threshold, one thread.
+        same_on_threads("small stack", false, || {
+            crate::matrix_power_stack(&stack(10, 3), 10)
+        });
+
+        // Matrix 700 overflows at its first product, matrix 2100 at a later
+        // one; the call reports matrix 700's, as on one thread.
+        let mut a =
+            Array3::from_shape_fn((3000, 3, 3), |(m, i, j)| ((m + i + 2 * j) % 3) as i64 - 1);
+        a.index_axis_mut(Axis(0), 700).fill(1 << 40);
+        a.index_axis_mut(Axis(0), 2100).fill(1 << 10);
+        same_on_threads("failing stack", true, || {
+            let mut out = Array3::zeros(a.dim());
+            let mut ws = PowerWorkspace::new();
+            let r = matrix_power_stack_into(&a, 10, &mut out, &mut ws);
+            (r, ws.last_product_count())
+        });
+        let mut ws = PowerWorkspace::new();
+        let r = pool(2)
+            .install(|| matrix_power_stack_into(&a, 10, &mut Array3::zeros(a.dim()), &mut ws));
+        assert!(matches!(r, Err(Error::Overflow { .. })));
+        assert!(ws.last_product_count() < crate::power::product_count(10));
+    }
+}
