@@ -19,7 +19,7 @@
 //! `int` (i64, n = 256, 512), `int1024` (i64, n = 1024; the baseline
 //! alone takes about a minute per iteration, so this group takes ~10 min),
 //! and `threads` (feature `parallel`: one thread against two on products
-//! of n = 64…512 and on stacks).
+//! of n = 96…512 and on stacks).
 //!
 //! For one-thread figures run with `OPENBLAS_NUM_THREADS=1` (it only matters
 //! with `--features openblas-system`).

@@ -18,7 +18,9 @@
 //!   `blas-src` provider).
 //! - `openblas-system`: `blas` linked against the system OpenBLAS
 //!   (`apt-get install -y libopenblas-dev`).
-//! - `parallel`: multi-threaded CLOSURE enumeration with rayon.
+//! - `parallel`: multi-threaded CLOSURE enumeration, and matrix powers
+//!   whose products (n ≥ 96) or stacks are large, on rayon's threads;
+//!   results are identical to one thread's, bit for bit.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

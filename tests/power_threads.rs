@@ -1,5 +1,5 @@
 //! Matrix powers on several threads (cargo feature `parallel`): products
-//! from n = 64 on are split into row panels and large stacks into chunks.
+//! from n = 96 on are split into row panels and large stacks into chunks.
 //! Both must give exactly what one thread gives, so the references here
 //! are exact: the naive repeated product on integer-valued entries (every
 //! partial sum an integer far below 2^53, exact in `f64` in any order), in
@@ -64,9 +64,9 @@ proptest! {
     /// n^(k−1) < 2^30), `Wrapping<i64>` on any entries at any `k`.
     #[test]
     fn split_powers_equal_the_naive_power(
-        a in (64usize..=80).prop_flat_map(signs),
+        a in (96usize..=110).prop_flat_map(signs),
         k in 0u64..=5,
-        wide in (64usize..=72).prop_flat_map(|n| proptest::collection::vec(any::<i64>(), n * n)
+        wide in (96usize..=104).prop_flat_map(|n| proptest::collection::vec(any::<i64>(), n * n)
             .prop_map(move |v| Array2::from_shape_vec((n, n), v).expect("n² entries"))),
         kw in 0u64..=12,
     ) {

@@ -20,7 +20,7 @@ use super::gemm::{gemm_blocked, IntRing};
 use super::schedule::{steps, tally, Step};
 #[cfg(target_arch = "x86_64")]
 use super::simd4::power4_int_exact;
-use super::threads::for_row_panels;
+use super::threads::{for_row_panel_pairs, for_row_panels};
 use std::ops::Range;
 
 /// Who vouches for the bound that makes the `f64` kernel exact and keeps
@@ -307,7 +307,6 @@ fn exact_in_f64<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> bool
     if super::gemm::v3().is_some() {
         thread_local! {
             static PLANES: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
-            static ROWS: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         let nn = n * n;
         // Under the bound every entry is below 2^53 in magnitude, so it
@@ -330,8 +329,9 @@ fn exact_in_f64<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> bool
                 .then_some(())
                 .ok_or(())
         };
-        return super::strips::with_buffer(&PLANES, 2 * nn, 0.0, |planes| {
-            let (fa, fb) = planes.split_at_mut(nn);
+        return super::strips::with_buffer(&PLANES, 3 * nn, 0.0, |planes| {
+            let (fa, rest) = planes.split_at_mut(nn);
+            let (fb, fc) = rest.split_at_mut(nn);
             if for_row_panels(n, fa, |rows, dst| convert(a, rows, dst)).is_err() {
                 return false;
             }
@@ -343,14 +343,12 @@ fn exact_in_f64<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> bool
                 return false;
             };
             let fa: &[f64] = fa;
-            let done: Result<(), ()> = for_row_panels(n, c, |rows, c| {
-                super::strips::with_buffer(&ROWS, c.len(), 0.0, |fc| {
-                    let fa = &fa[rows.start * n..rows.end * n];
-                    super::strips::gemm_float_rows(n, rows.len(), fa, fb, fc);
-                    for (d, &x) in c.iter_mut().zip(fc.iter()) {
-                        *d = T::from_i64_lossy(x as i64);
-                    }
-                });
+            let done: Result<(), ()> = for_row_panel_pairs(n, c, fc, |rows, c, fc| {
+                let fa = &fa[rows.start * n..rows.end * n];
+                super::strips::gemm_float_rows(n, rows.len(), fa, fb, fc);
+                for (d, &x) in c.iter_mut().zip(fc.iter()) {
+                    *d = T::from_i64_lossy(x as i64);
+                }
                 Ok(())
             });
             done.is_ok()

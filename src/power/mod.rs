@@ -50,6 +50,17 @@
 //!   [`matrix_power_into`] reuses a [`PowerWorkspace`] so that a
 //!   hot loop allocates nothing, and computes in the caller's output buffer
 //!   when it is contiguous.
+//! - **Threads** (cargo feature `parallel`). Products from n = 96 on run in
+//!   row panels, one per thread of the current rayon pool (the global one,
+//!   or the one a caller `install`s); a stack whose work (matrices ×
+//!   products × n³) is large enough runs in chunks of matrices. Each entry
+//!   is computed by the same operations in the same order as on one
+//!   thread, so results are identical bit for bit, and so are errors and
+//!   [`PowerWorkspace::last_product_count`]. BLAS products (a `blas`
+//!   feature, n ≥ 256) are left to BLAS's own threads. A one-thread pool
+//!   (`RAYON_NUM_THREADS=1`, or `ThreadPool::install`) turns this off.
+//!   rayon's scheduling may allocate, so `_into`'s no-allocation promise
+//!   holds only on one thread.
 //!
 //! ## Overflow contract for primitive integers
 //! The result, when `Ok`, is exactly `A^k`. `Err(Error::Overflow)` is
@@ -419,8 +430,9 @@ impl_mod!(u8, u16, u32, u64, u128, usize);
 /// It grows to the largest matrix it has served (one `n×n` buffer, plus one
 /// for a copy of `a` if `a` is not contiguous row-major and one more if
 /// `out` is not) and is then reused, so a loop of same-size powers allocates nothing after the
-/// first call. It also reports how many matrix products the last call
-/// performed.
+/// first call (with the `parallel` feature it also keeps one workspace per
+/// chunk of a split stack). It also reports how many matrix products the
+/// last call performed.
 ///
 /// ```
 /// use ndarray::{array, Array2};
@@ -981,6 +993,12 @@ pub fn matrix_power_stack<A: PowerScalar>(a: &ArrayRef3<A>, k: u64) -> Result<Ar
 /// of [`matrix_power`] bit for bit, 1.1–1.3× sooner at `k = 10` and up to
 /// 1.8× at `k = 1000` (features.md). Every other matrix takes the path
 /// [`matrix_power_into`] would give it.
+///
+/// With the `parallel` feature, a stack with enough work (about `2^16`
+/// multiply-adds: a thousand 3×3 powers at `k = 10`) runs in chunks on
+/// rayon's threads, each chunk with a workspace of its own that `ws` keeps
+/// for the next call; results, errors and the product count are those of
+/// one thread.
 ///
 /// Afterwards [`PowerWorkspace::last_product_count`] reports the products
 /// of the stack's last matrix (on error, of the matrix that failed), which

@@ -10,21 +10,35 @@
 //! strips (`O(n²)` against the panel's `O(rows·n²)`).
 //!
 //! Without the feature, or on a pool of one thread, or below
-//! [`PARALLEL_MIN_N`], the whole product is one panel on the calling thread.
+//! `PARALLEL_MIN_N`, the whole product is one panel on the calling thread.
+//!
+//! ## Stacks
+//!
+//! A stack with enough work is cut into consecutive chunks of matrices,
+//! each powered on one thread by the one-thread stack routine with a
+//! workspace of its own, so every matrix gets exactly its one-thread result
+//! (pairs of 3×3 and 4×4 real matrices included: a chunk boundary can only
+//! leave one more matrix unpaired, and paired results equal single ones).
 
 use std::ops::Range;
 
 /// Products of at least this size are split when the `parallel` feature is
-/// on and the current rayon pool has more than one thread. Below it a split
-/// cost more than it saved (features.md, seventeenth session).
+/// on and the current rayon pool has more than one thread. On this shared
+/// two-core machine the second core is at times busy elsewhere; medians of
+/// two threads against one (`f64`, k = 10) over eight alternating runs:
+/// n = 64 1.26–1.31× when it was free, but 0.58× once when it was not;
+/// n = 96 1.67–1.71× free, 0.98× at worst; n = 128 1.80–1.83×, 0.99×.
 #[cfg(feature = "parallel")]
-pub(crate) const PARALLEL_MIN_N: usize = 64;
+pub(crate) const PARALLEL_MIN_N: usize = 96;
 
 /// Panels per thread. One: every panel packs all of `B`'s strips again, and
 /// finer panels, which would let work stealing even out a thread that the
 /// machine slows down, lost more to that packing (`f64` k = 10 on two
 /// threads, n = 128: 1.57× over one thread with one panel per thread,
-/// 1.41× with two, 0.82× with four).
+/// 1.41× with two, 0.82× with four). Packing `B` once for panels to share
+/// measured slower still (n = 64: 38 against 29 µs, median of 20 000
+/// calls): that separate pass reads the previous product, half of it from
+/// the other core's cache, with no arithmetic to hide the misses behind.
 #[cfg(feature = "parallel")]
 const PANELS_PER_THREAD: usize = 1;
 
@@ -55,6 +69,32 @@ pub(crate) fn for_row_panels<T: Send, E: Send>(
     f(0..n, c)
 }
 
+/// [`for_row_panels`] over two `n×n` matrices cut alike: `f(rows, c_rows,
+/// d_rows)`.
+#[inline]
+pub(crate) fn for_row_panel_pairs<T: Send, U: Send, E: Send>(
+    n: usize,
+    c: &mut [T],
+    d: &mut [U],
+    f: impl Fn(Range<usize>, &mut [T], &mut [U]) -> Result<(), E> + Sync,
+) -> Result<(), E> {
+    let (c, d) = (&mut c[..n * n], &mut d[..n * n]);
+    #[cfg(feature = "parallel")]
+    if let Some(rows) = panel_rows(n) {
+        use rayon::prelude::*;
+        tally_split();
+        return c
+            .par_chunks_mut(rows * n)
+            .zip(d.par_chunks_mut(rows * n))
+            .enumerate()
+            .try_for_each(|(p, (c, d))| {
+                let first = p * rows;
+                f(first..(first + rows).min(n), c, d)
+            });
+    }
+    f(0..n, c, d)
+}
+
 /// Rows per panel for a split product of size `n`, or `None` to run it
 /// whole.
 #[cfg(feature = "parallel")]
@@ -77,7 +117,7 @@ pub(crate) fn splits(n: usize) -> bool {
 }
 
 /// Counts, in test builds, the products and stacks this thread split (see
-/// [`split_count`]).
+/// `split_count`).
 #[cfg(feature = "parallel")]
 #[inline(always)]
 fn tally_split() {
@@ -189,7 +229,7 @@ mod tests {
     #[test]
     fn split_products_match_one_thread() {
         assert!(!splits(PARALLEL_MIN_N - 1));
-        for n in [PARALLEL_MIN_N, 67, 100] {
+        for n in [PARALLEL_MIN_N, 101, 130] {
             let f = Array2::from_shape_fn((n, n), |(i, j)| entry(i, j, 1));
             power("f64", &f, 10);
             power("f64", &f, 1);
@@ -219,10 +259,13 @@ mod tests {
                 matrix_power_mod(&u, 1000, m)
             });
         }
-        // matrixmultiply's products, split the same way.
+        // matrixmultiply's products, split the same way; with a `blas`
+        // feature BLAS takes them whole (it runs its own threads).
         let n = 1030;
         let f = Array2::from_shape_fn((n, n), |(i, j)| entry(i, j, 4) / 32.0);
-        power("f64 beyond the strips", &f, 2);
+        same_on_threads("f64 beyond the strips", !cfg!(feature = "blas"), || {
+            matrix_power(&f, 2)
+        });
     }
 
     /// A split stack gives every matrix its one-thread result (contiguous
