@@ -342,7 +342,7 @@ fn threads(c: &mut Criterion) {
         thread_group(
             c,
             "threads/f64",
-            &one(&[64, 128, 256, 512]),
+            &one(&[96, 128, 256, 512]),
             f64_matrix,
             &pools,
         );
