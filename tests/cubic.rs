@@ -221,19 +221,58 @@ impl Poly {
     }
     /// True iff p changes sign (or vanishes) on [x − δ, x + δ], exactly.
     fn brackets(&self, x: f64, delta: &Dy) -> bool {
-        let xd = Dy::from_f64(x);
-        if self.eval(&xd).sign() == 0 {
-            return true; // an exact root (of any multiplicity)
-        }
-        let lo = self.eval(&xd.sub(delta)).sign();
-        let hi = self.eval(&xd.add(delta)).sign();
-        lo * hi <= 0
+        self.bracket(x, delta).is_some()
     }
-    /// The true root bracketed by [x − δ, x + δ], bisected to ~2^-90 relative.
-    fn refine(&self, x: f64, delta: &Dy) -> Dy {
+    /// A piece of [x − δ, x + δ] with a sign change at its ends, so a true
+    /// root inside (or the point x itself if it is an exact root). When δ
+    /// exceeds the gap to a neighbouring root, the interval can hold two
+    /// roots and show one sign at both ends (f32, a = 2^-5, b = -1152,
+    /// c = 24, d = -1/8: roots 0.0104111 and 0.0104222, δ = 1.9e-5). The
+    /// points x ± δ·2^-j, j = 64 … 0, are then tried from x outwards: they
+    /// separate roots at different distances from x, and the innermost
+    /// sign change is the root nearest x.
+    fn bracket(&self, x: f64, delta: &Dy) -> Option<(Dy, Dy)> {
         let xd = Dy::from_f64(x);
-        let mut lo = xd.sub(delta);
-        let mut hi = xd.add(delta);
+        let mid = self.eval(&xd).sign();
+        if mid == 0 {
+            return Some((xd.clone(), xd)); // an exact root (of any multiplicity)
+        }
+        let (lo, hi) = (xd.sub(delta), xd.add(delta));
+        if self.eval(&lo).sign() * self.eval(&hi).sign() < 0 {
+            return Some((lo, hi));
+        }
+        let mut steps = vec![delta.clone()];
+        for _ in 0..64 {
+            let next = steps.last().expect("nonempty").half();
+            steps.push(next);
+        }
+        let mut inner = [(xd.clone(), mid), (xd.clone(), mid)];
+        for step in steps.iter().rev() {
+            for (side, (at, sign)) in inner.iter_mut().enumerate() {
+                let p = if side == 0 {
+                    xd.sub(step)
+                } else {
+                    xd.add(step)
+                };
+                let s = self.eval(&p).sign();
+                if s * *sign <= 0 {
+                    return Some(if side == 0 {
+                        (p, at.clone())
+                    } else {
+                        (at.clone(), p)
+                    });
+                }
+                (*at, *sign) = (p, s);
+            }
+        }
+        None
+    }
+    /// The true root in [`Poly::bracket`]'s half of [x − δ, x + δ],
+    /// bisected to ~2^-90 relative.
+    fn refine(&self, x: f64, delta: &Dy) -> Dy {
+        let Some((mut lo, mut hi)) = self.bracket(x, delta) else {
+            return Dy::from_f64(x);
+        };
         let slo = self.eval(&lo).sign();
         if slo == 0 {
             return lo;
@@ -344,6 +383,31 @@ fn check_cubic(a: f64, b: f64, c: f64, d: f64, roots: &[f64], eps: f64) -> Resul
         }
     }
     Ok(())
+}
+
+/// Found by `f32_random_coefficients`: two roots 1.1e-5 apart, each
+/// returned within an ulp of f32, but with C·κ·ε wider than their gap, so
+/// the interval around either holds both (see [`Poly::bracket`]).
+#[test]
+fn f32_close_roots_within_their_bracket() {
+    let (a, b, c, d) = (0.03125f32, -1152.0, 24.0, -0.125);
+    let r = solve_cubic(a, b, c, d);
+    let r64: Vec<f64> = r.iter().map(|&x| f64::from(x)).collect();
+    assert_eq!(r64.len(), 3);
+    let check = |roots: &[f64]| {
+        check_cubic(
+            a.into(),
+            b.into(),
+            c.into(),
+            d.into(),
+            roots,
+            f64::from(f32::EPSILON),
+        )
+    };
+    check(&r64).unwrap();
+    // The oracle still refuses roots with no true root within C·κ·ε.
+    assert!(check(&[0.0100, r64[1], r64[2]]).is_err());
+    assert!(check(&[r64[0], r64[1], 36900.0]).is_err());
 }
 
 /// Worst error of the roots in units of κ·ε (exact reference); None if a

@@ -995,7 +995,7 @@ pub fn matrix_power_stack<A: PowerScalar>(a: &ArrayRef3<A>, k: u64) -> Result<Ar
 /// [`matrix_power_into`] would give it.
 ///
 /// With the `parallel` feature, a stack with enough work (about `2^16`
-/// multiply-adds: a thousand 3×3 powers at `k = 10`) runs in chunks on
+/// multiply-adds: about 500 3×3 powers at `k = 10`) runs in chunks on
 /// rayon's threads, each chunk with a workspace of its own that `ws` keeps
 /// for the next call; results, errors and the product count are those of
 /// one thread.

@@ -140,8 +140,9 @@ pub(crate) fn split_count<R>(f: impl FnOnce() -> R) -> (R, u64) {
 
 /// A stack of `s` matrices of size `n` powered to `k` is split when its
 /// estimated work, `s·(products + 1)·max(n³, 16)` multiply-adds, reaches
-/// this; below it the threads' start-up cost more than they saved
-/// (features.md, seventeenth session).
+/// this. Two threads against one, `f64` k = 10 (best of seven): 100 × 3×3
+/// (work 13 500) 0.60×, 300 × 3×3 (40 500) 1.16×, 300 × 4×4 (96 000)
+/// 1.37×, 1000 × 3×3 (135 000) 1.64×.
 #[cfg(feature = "parallel")]
 const PARALLEL_MIN_STACK_WORK: u64 = 1 << 16;
 
