@@ -28,8 +28,26 @@ fn mul_mod(n: usize, a: &[u64], b: &[u64], c: &mut [u64], m: u64, carry: u128) {
 
 /// [`mul_mod`] for the rows of `C` in `c` (`a` the same rows of `A`).
 fn mul_mod_rows(n: usize, a: &[u64], b: &[u64], c: &mut [u64], m: u64, carry: u128) {
+    thread_local! {
+        static ACC: std::cell::RefCell<Vec<u128>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    // A row of accumulators from this thread's reused buffer: allocated per
+    // product, it cost small powers 8–9 % (2×2, k = 10^18: 3.67 → 3.34 µs;
+    // 4×4: 10.2 → 9.4 µs).
+    super::strips::with_buffer(&ACC, n, 0, |acc| mul_mod_rows_in(n, a, b, c, m, carry, acc))
+}
+
+/// [`mul_mod_rows`] with `acc` (`n` long) for the accumulators.
+fn mul_mod_rows_in(
+    n: usize,
+    a: &[u64],
+    b: &[u64],
+    c: &mut [u64],
+    m: u64,
+    carry: u128,
+    acc: &mut [u128],
+) {
     let mm = u128::from(m);
-    let mut acc = vec![0u128; n];
     for (i, crow) in c.chunks_exact_mut(n).enumerate() {
         acc.fill(0);
         for (l, &x) in a[i * n..][..n].iter().enumerate() {
@@ -48,7 +66,7 @@ fn mul_mod_rows(n: usize, a: &[u64], b: &[u64], c: &mut [u64], m: u64, carry: u1
                 }
             }
         }
-        for (dst, &s) in crow.iter_mut().zip(&acc) {
+        for (dst, &s) in crow.iter_mut().zip(acc.iter()) {
             *dst = (s % mm) as u64;
         }
     }
