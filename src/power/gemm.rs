@@ -5,7 +5,7 @@ use num_complex::Complex;
 use std::num::Wrapping;
 
 use super::schedule::tally;
-use super::threads::for_row_panels;
+use super::threads::each_row_panel;
 
 /// Element arithmetic for the kernels that need no overflow check: floats,
 /// complex numbers, `Wrapping<_>`, and primitive integers once a bound has
@@ -102,12 +102,8 @@ const KC: usize = 128;
 /// Large products run in row panels, on several threads with the `parallel`
 /// feature (see `threads.rs`).
 pub(crate) fn gemm_blocked<T: Ring>(n: usize, a: &[T], b: &[T], c: &mut [T]) {
-    let (a, b) = (&a[..n * n], &b[..n * n]);
-    let done: Result<(), ()> = for_row_panels(n, c, |rows, c| {
-        gemm_blocked_rows(n, rows.len(), &a[rows.start * n..rows.end * n], b, c);
-        Ok(())
-    });
-    debug_assert!(done.is_ok());
+    let b = &b[..n * n];
+    each_row_panel(n, a, c, |m, a, c| gemm_blocked_rows(n, m, a, b, c));
 }
 
 /// `c ← a·b` for the rows of `C` in `c` (`m×n`, `a` the same rows of `A`)

@@ -20,8 +20,7 @@ use super::gemm::{gemm_blocked, IntRing};
 use super::schedule::{steps, tally, Step};
 #[cfg(target_arch = "x86_64")]
 use super::simd4::power4_int_exact;
-use super::threads::{for_row_panel_pairs, for_row_panels};
-use std::ops::Range;
+use super::threads::{each_row_panel, for_row_panels};
 
 /// Who vouches for the bound that makes the `f64` kernel exact and keeps
 /// its result in the element type.
@@ -324,34 +323,27 @@ fn exact_in_f64<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> bool
         // `parallel` feature, serial passes between the split products
         // left the other thread idle long enough to fall asleep (i64,
         // n = 96: no gain from two threads until they were split).
-        let convert = |src: &[T], rows: Range<usize>, dst: &mut [f64]| {
-            to_f64(dst, &src[rows.start * n..rows.end * n])
-                .then_some(())
-                .ok_or(())
-        };
+        let convert = |_, src: &[T], dst: &mut [f64]| to_f64(dst, src).then_some(()).ok_or(());
         return super::strips::with_buffer(&PLANES, 3 * nn, 0.0, |planes| {
             let (fa, rest) = planes.split_at_mut(nn);
             let (fb, fc) = rest.split_at_mut(nn);
-            if for_row_panels(n, fa, |rows, dst| convert(a, rows, dst)).is_err() {
+            if for_row_panels(n, a, fa, convert).is_err() {
                 return false;
             }
             let fb: &[f64] = if std::ptr::eq(a, b) {
                 fa
-            } else if for_row_panels(n, fb, |rows, dst| convert(b, rows, dst)).is_ok() {
+            } else if for_row_panels(n, b, fb, convert).is_ok() {
                 fb
             } else {
                 return false;
             };
-            let fa: &[f64] = fa;
-            let done: Result<(), ()> = for_row_panel_pairs(n, c, fc, |rows, c, fc| {
-                let fa = &fa[rows.start * n..rows.end * n];
-                super::strips::gemm_float_rows(n, rows.len(), fa, fb, fc);
-                for (d, &x) in c.iter_mut().zip(fc.iter()) {
+            super::strips::gemm_float(n, fa, fb, fc);
+            each_row_panel(n, fc, c, |_, fc, c| {
+                for (d, &x) in c.iter_mut().zip(fc) {
                     *d = T::from_i64_lossy(x as i64);
                 }
-                Ok(())
             });
-            done.is_ok()
+            true
         });
     }
     let _ = (n, a, b, c);
@@ -361,9 +353,7 @@ fn exact_in_f64<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> bool
 /// The exact fallback: 128-bit accumulation of a strip of one row of `C`
 /// (in row panels, as the other products).
 fn gemm_wide<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> Result<(), Error> {
-    for_row_panels(n, c, |rows, c| {
-        gemm_wide_rows(n, &a[rows.start * n..rows.end * n], b, c)
-    })
+    for_row_panels(n, a, c, |_, a, c| gemm_wide_rows(n, a, b, c))
 }
 
 /// [`gemm_wide`] for the rows of `C` in `c` (`a` the same rows of `A`).

@@ -236,9 +236,9 @@ fn float_gemm<T: LinalgScalar + StripElem>(n: usize, a: &[T], b: &[T], c: &mut [
     };
     // BLAS threads its own products; matrixmultiply's run in row panels as
     // numkit's (see `threads.rs`).
-    let rows_product = |rows: std::ops::Range<usize>, c: &mut [T]| {
-        let av = ArrayView2::from_shape((rows.len(), n), &a[rows.start * n..rows.end * n]);
-        let cv = ArrayViewMut2::from_shape((rows.len(), n), c);
+    let rows_product = |m: usize, a: &[T], c: &mut [T]| {
+        let av = ArrayView2::from_shape((m, n), a);
+        let cv = ArrayViewMut2::from_shape((m, n), c);
         let (Ok(av), Ok(mut cv)) = (av, cv) else {
             return Err(());
         };
@@ -246,9 +246,9 @@ fn float_gemm<T: LinalgScalar + StripElem>(n: usize, a: &[T], b: &[T], c: &mut [
         Ok(())
     };
     let done = if cfg!(feature = "blas") {
-        rows_product(0..n, &mut c[..n * n])
+        rows_product(n, &a[..n * n], &mut c[..n * n])
     } else {
-        threads::for_row_panels(n, c, rows_product)
+        threads::for_row_panels(n, a, c, rows_product)
     };
     // Only a slice shorter than `n×n` fails the shapes (never the callers').
     if done.is_err() {

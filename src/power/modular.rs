@@ -7,7 +7,7 @@
 //! and each entry is reduced once at the end. No intermediate ever overflows.
 
 use super::schedule::{steps, tally, Step};
-use super::threads::for_row_panels;
+use super::threads::each_row_panel;
 
 /// `2^128 mod m`, for `m ≥ 1`.
 fn two_pow_128_mod(m: u64) -> u128 {
@@ -19,11 +19,7 @@ fn two_pow_128_mod(m: u64) -> u128 {
 /// `c ← a·b mod m` for `n×n` row-major slices with entries below `m`, in
 /// row panels (on several threads with the `parallel` feature).
 fn mul_mod(n: usize, a: &[u64], b: &[u64], c: &mut [u64], m: u64, carry: u128) {
-    let done: Result<(), ()> = for_row_panels(n, c, |rows, c| {
-        mul_mod_rows(n, &a[rows.start * n..rows.end * n], b, c, m, carry);
-        Ok(())
-    });
-    debug_assert!(done.is_ok());
+    each_row_panel(n, a, c, |_, a, c| mul_mod_rows(n, a, b, c, m, carry));
 }
 
 /// [`mul_mod`] for the rows of `C` in `c` (`a` the same rows of `A`).

@@ -30,7 +30,7 @@
 //! only layout work is the packing of `B`, which the real kernel does too.
 
 use super::gemm::Ring;
-use super::threads::for_row_panels;
+use super::threads::each_row_panel;
 use num_complex::Complex;
 use std::cell::RefCell;
 use std::thread::LocalKey;
@@ -214,18 +214,14 @@ strip_elem!(f32 => 16, f64 => 8);
 /// `c ← a·b` for float or complex `n×n` row-major slices, in row panels
 /// (on several threads with the `parallel` feature; see `threads.rs`).
 pub(crate) fn gemm_float<E: StripElem>(n: usize, a: &[E], b: &[E], c: &mut [E]) {
-    let (a, b) = (&a[..n * n], &b[..n * n]);
-    let done: Result<(), ()> = for_row_panels(n, c, |rows, c| {
-        gemm_float_rows(n, rows.len(), &a[rows.start * n..rows.end * n], b, c);
-        Ok(())
-    });
-    debug_assert!(done.is_ok());
+    let b = &b[..n * n];
+    each_row_panel(n, a, c, |m, a, c| gemm_float_rows(n, m, a, b, c));
 }
 
 /// `c ← a·b` for the rows of `C` in `c` (`m×n`, `a` the same rows of `A`)
 /// and the whole `n×n` `b`.
 #[inline(always)]
-pub(crate) fn gemm_float_rows<E: StripElem>(n: usize, m: usize, a: &[E], b: &[E], c: &mut [E]) {
+fn gemm_float_rows<E: StripElem>(n: usize, m: usize, a: &[E], b: &[E], c: &mut [E]) {
     E::Real::with_strip(n * E::PARTS, |strip| {
         #[cfg(target_arch = "x86_64")]
         if let Some(s) = super::gemm::v3() {

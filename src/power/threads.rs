@@ -20,7 +20,7 @@
 //! (pairs of 3×3 and 4×4 real matrices included: a chunk boundary can only
 //! leave one more matrix unpaired, and paired results equal single ones).
 
-use std::ops::Range;
+use std::convert::Infallible;
 
 /// Products of at least this size are split when the `parallel` feature is
 /// on and the current rayon pool has more than one thread. On this shared
@@ -42,57 +42,44 @@ pub(crate) const PARALLEL_MIN_N: usize = 96;
 #[cfg(feature = "parallel")]
 const PANELS_PER_THREAD: usize = 1;
 
-/// Calls `f(rows, c_rows)` for panels of consecutive rows of the
-/// row-major `n×n` matrix `c` that together cover it, in parallel when the
-/// `parallel` feature allows (see the module documentation). The first
-/// error any panel returns is returned (panels after it may or may not
-/// have run).
+/// Calls `f(m, a_rows, c_rows)` for panels of `m` consecutive rows of the
+/// row-major `n×n` matrix `c` that together cover it, with the same rows of
+/// the `n×n` matrix `a` (the product's left factor, or the matrix a pass
+/// reads), in parallel when the `parallel` feature allows (see the module
+/// documentation). The first error any panel returns is returned (panels
+/// after it may or may not have run).
 #[inline]
-pub(crate) fn for_row_panels<T: Send, E: Send>(
+pub(crate) fn for_row_panels<S: Sync, T: Send, E: Send>(
     n: usize,
+    a: &[S],
     c: &mut [T],
-    f: impl Fn(Range<usize>, &mut [T]) -> Result<(), E> + Sync,
+    f: impl Fn(usize, &[S], &mut [T]) -> Result<(), E> + Sync,
 ) -> Result<(), E> {
-    let c = &mut c[..n * n];
+    let (a, c) = (&a[..n * n], &mut c[..n * n]);
     #[cfg(feature = "parallel")]
     if let Some(rows) = panel_rows(n) {
         use rayon::prelude::*;
         tally_split();
-        return c
-            .par_chunks_mut(rows * n)
-            .enumerate()
-            .try_for_each(|(p, panel)| {
-                let first = p * rows;
-                f(first..(first + rows).min(n), panel)
-            });
+        return a
+            .par_chunks(rows * n)
+            .zip(c.par_chunks_mut(rows * n))
+            .try_for_each(|(a, c)| f(c.len() / n, a, c));
     }
-    f(0..n, c)
+    f(n, a, c)
 }
 
-/// [`for_row_panels`] over two `n×n` matrices cut alike: `f(rows, c_rows,
-/// d_rows)`.
+/// [`for_row_panels`] for a pass that cannot fail.
 #[inline]
-pub(crate) fn for_row_panel_pairs<T: Send, U: Send, E: Send>(
+pub(crate) fn each_row_panel<S: Sync, T: Send>(
     n: usize,
+    a: &[S],
     c: &mut [T],
-    d: &mut [U],
-    f: impl Fn(Range<usize>, &mut [T], &mut [U]) -> Result<(), E> + Sync,
-) -> Result<(), E> {
-    let (c, d) = (&mut c[..n * n], &mut d[..n * n]);
-    #[cfg(feature = "parallel")]
-    if let Some(rows) = panel_rows(n) {
-        use rayon::prelude::*;
-        tally_split();
-        return c
-            .par_chunks_mut(rows * n)
-            .zip(d.par_chunks_mut(rows * n))
-            .enumerate()
-            .try_for_each(|(p, (c, d))| {
-                let first = p * rows;
-                f(first..(first + rows).min(n), c, d)
-            });
-    }
-    f(0..n, c, d)
+    f: impl Fn(usize, &[S], &mut [T]) + Sync,
+) {
+    let Ok(()) = for_row_panels::<S, T, Infallible>(n, a, c, |m, a, c| {
+        f(m, a, c);
+        Ok(())
+    });
 }
 
 /// Rows per panel for a split product of size `n`, or `None` to run it
