@@ -123,6 +123,14 @@ pub(crate) fn v3() -> Option<pulp::x86::V3> {
     *V3.get_or_init(pulp::x86::V3::try_new)
 }
 
+/// AVX-512 (F, BW, CD, DQ, VL: x86-64-v4), when the CPU has it (detected
+/// once). Only the float strip products use it.
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn v4() -> Option<pulp::x86::V4> {
+    static V4: std::sync::OnceLock<Option<pulp::x86::V4>> = std::sync::OnceLock::new();
+    *V4.get_or_init(pulp::x86::V4::try_new)
+}
+
 /// Runs the blocked kernel inside pulp's safe runtime dispatch, so that the
 /// (fully inlined) loops are compiled for AVX2+FMA — without any `unsafe`
 /// in numkit.

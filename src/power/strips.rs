@@ -50,18 +50,29 @@ pub(crate) trait StripReal: Ring + std::ops::Neg<Output = Self> {
     fn load_row(row: &Self::Row) -> [Self::Lanes; 2];
     #[cfg(target_arch = "x86_64")]
     fn store_row(v: [Self::Lanes; 2]) -> Self::Row;
+    /// The AVX-512 vector of this type: a whole strip row.
+    #[cfg(target_arch = "x86_64")]
+    type Wide: Copy;
+    #[cfg(target_arch = "x86_64")]
+    fn wide_zero(s: V4) -> Self::Wide;
+    /// `acc + x·row`, one rounding per lane (the AVX2 kernel's arithmetic).
+    #[cfg(target_arch = "x86_64")]
+    fn wide_madd(s: V4, acc: Self::Wide, x: Self, row: &Self::Row) -> Self::Wide;
+    #[cfg(target_arch = "x86_64")]
+    fn wide_store(v: Self::Wide) -> Self::Row;
 }
 
 #[cfg(target_arch = "x86_64")]
 use super::lanes::Lanes;
 #[cfg(target_arch = "x86_64")]
-use pulp::x86::V3;
+use pulp::x86::{V3, V4};
 #[cfg(target_arch = "x86_64")]
-use std::arch::x86_64::{__m256, __m256d};
+use std::arch::x86_64::{__m256, __m256d, __m512, __m512d};
 
-/// The two real types differ only in their row width and vector type.
+/// The two real types differ only in their row width and vector types.
 macro_rules! strip_real {
-    ($($t:ident, $w:expr, $lanes:ident);*) => {$(
+    ($($t:ident, $w:expr, $lanes:ident, $wide:ident,
+       {$setzero:ident, $set1:ident, $fmadd:ident});*) => {$(
         impl StripReal for $t {
             type Row = [$t; $w];
             const ZERO_ROW: [$t; $w] = [0.0; $w];
@@ -84,10 +95,30 @@ macro_rules! strip_real {
             fn store_row(v: [$lanes; 2]) -> [$t; $w] {
                 pulp::cast(v)
             }
+            #[cfg(target_arch = "x86_64")]
+            type Wide = $wide;
+            #[cfg(target_arch = "x86_64")]
+            #[inline(always)]
+            fn wide_zero(s: V4) -> $wide {
+                s.avx512f.$setzero()
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[inline(always)]
+            fn wide_madd(s: V4, acc: $wide, x: $t, row: &[$t; $w]) -> $wide {
+                s.avx512f.$fmadd(s.avx512f.$set1(x), pulp::cast(*row), acc)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[inline(always)]
+            fn wide_store(v: $wide) -> [$t; $w] {
+                pulp::cast(v)
+            }
         }
     )*};
 }
-strip_real!(f64, 8, __m256d; f32, 16, __m256);
+strip_real!(
+    f64, 8, __m256d, __m512d, {_mm512_setzero_pd, _mm512_set1_pd, _mm512_fmadd_pd};
+    f32, 16, __m256, __m512, {_mm512_setzero_ps, _mm512_set1_ps, _mm512_fmadd_ps}
+);
 
 /// One strip row on its own cache line: with the allocator's 16-byte
 /// alignment every other 32-byte load of a strip straddled two lines.
@@ -224,10 +255,25 @@ pub(crate) fn gemm_float<E: StripElem>(n: usize, a: &[E], b: &[E], c: &mut [E]) 
 fn gemm_float_rows<E: StripElem>(n: usize, m: usize, a: &[E], b: &[E], c: &mut [E]) {
     E::Real::with_strip(n * E::PARTS, |strip| {
         #[cfg(target_arch = "x86_64")]
+        if let Some(s) = super::gemm::v4() {
+            return pulp::Simd::vectorize(
+                s,
+                InSimd {
+                    kernel: Avx512(s),
+                    n,
+                    m,
+                    a,
+                    b,
+                    c,
+                    strip,
+                },
+            );
+        }
+        #[cfg(target_arch = "x86_64")]
         if let Some(s) = super::gemm::v3() {
             return pulp::Simd::vectorize(
                 s,
-                InAvx2 {
+                InSimd {
                     kernel: Avx2(s),
                     n,
                     m,
@@ -305,6 +351,9 @@ struct Tile {
 /// or portable scalar arrays. (Trait methods, not closures: a closure would
 /// not inherit the AVX2 target features.)
 trait TileKernel {
+    /// The tallest tile: as many accumulator rows as the registers hold
+    /// beside the strip row and the broadcasts.
+    const MAX_ROWS: usize = 6;
     /// One accumulated row of a tile (a strip row's width).
     type Acc<R: StripReal>: Copy;
     fn zero<R: StripReal>(&self) -> Self::Acc<R>;
@@ -334,6 +383,23 @@ trait TileKernel {
         for (r, &row) in acc.iter().enumerate() {
             store_row::<E, FULL>(at, r, &self.finish(row), c);
         }
+    }
+
+    /// The tile of height `m ≤ MAX_ROWS` (its height a constant, so that
+    /// the accumulators stay in registers). Kernels with `MAX_ROWS > 6`
+    /// add their taller tiles; only those heights are compiled for them.
+    #[inline(always)]
+    fn block<E: StripElem, const P: usize, const FULL: bool>(
+        &self,
+        m: usize,
+        at: Tile,
+        a: &[E],
+        strip: &[[Packed<E::Real>; P]],
+        c: &mut [E],
+    ) where
+        Self: Sized,
+    {
+        short_block::<E, Self, P, FULL>(self, m, at, a, strip, c)
     }
 }
 
@@ -392,10 +458,10 @@ fn on_strips<E: StripElem, K: TileKernel, const P: usize>(
     }
 }
 
-/// Every row block of `A` against one packed strip: blocks of at most 6
-/// rows; the last ten or fewer rows are split evenly (9 = 5 + 4, 8 = 4 + 4)
-/// rather than leaving a 2- or 4-row block, whose few accumulators cannot
-/// cover the latency.
+/// Every row block of `A` against one packed strip: blocks of at most
+/// `K::MAX_ROWS` rows (6 for AVX2); when the rest is at most one and a half
+/// blocks it is split evenly (AVX2: 9 = 5 + 4, 8 = 4 + 4) rather than
+/// leaving a short block, whose few accumulators cannot cover the latency.
 #[inline(always)]
 fn row_blocks<E: StripElem, K: TileKernel, const P: usize, const FULL: bool>(
     kernel: &K,
@@ -406,22 +472,42 @@ fn row_blocks<E: StripElem, K: TileKernel, const P: usize, const FULL: bool>(
 ) {
     let mut i = 0;
     while i < at.m {
-        let m = match at.m - i {
-            9 => 5,
-            7 | 8 => 4,
-            r if r <= 6 => r,
-            _ => 6,
-        };
-        let at = Tile { i, ..at };
-        match m {
-            6 => kernel.tile::<E, 6, P, FULL>(at, a, strip, c),
-            5 => kernel.tile::<E, 5, P, FULL>(at, a, strip, c),
-            4 => kernel.tile::<E, 4, P, FULL>(at, a, strip, c),
-            3 => kernel.tile::<E, 3, P, FULL>(at, a, strip, c),
-            2 => kernel.tile::<E, 2, P, FULL>(at, a, strip, c),
-            _ => kernel.tile::<E, 1, P, FULL>(at, a, strip, c),
-        }
+        let m = block_height(at.m - i, K::MAX_ROWS);
+        kernel.block::<E, P, FULL>(m, Tile { i, ..at }, a, strip, c);
         i += m;
+    }
+}
+
+/// The tile of height `m` (at most 6; see [`TileKernel::block`]).
+#[inline(always)]
+fn short_block<E: StripElem, K: TileKernel, const P: usize, const FULL: bool>(
+    kernel: &K,
+    m: usize,
+    at: Tile,
+    a: &[E],
+    strip: &[[Packed<E::Real>; P]],
+    c: &mut [E],
+) {
+    match m {
+        6.. => kernel.tile::<E, 6, P, FULL>(at, a, strip, c),
+        5 => kernel.tile::<E, 5, P, FULL>(at, a, strip, c),
+        4 => kernel.tile::<E, 4, P, FULL>(at, a, strip, c),
+        3 => kernel.tile::<E, 3, P, FULL>(at, a, strip, c),
+        2 => kernel.tile::<E, 2, P, FULL>(at, a, strip, c),
+        _ => kernel.tile::<E, 1, P, FULL>(at, a, strip, c),
+    }
+}
+
+/// The height of the next row block when `rest` rows are left (see
+/// [`row_blocks`]).
+#[inline(always)]
+fn block_height(rest: usize, max: usize) -> usize {
+    if rest <= max {
+        rest
+    } else if rest <= max + max / 2 {
+        rest.div_ceil(2)
+    } else {
+        max
     }
 }
 
@@ -500,11 +586,57 @@ impl TileKernel for Avx2 {
     }
 }
 
-/// [`product`] with the AVX2 kernel inside pulp's safe dispatch, so that
-/// the inlined loops are compiled for AVX2+FMA.
+/// AVX-512: a strip row is one vector, so a tile row is one accumulator
+/// and the 32 vector registers hold twice the AVX2 kernel's tile height.
+/// Each entry of `C` is the same chain of fused multiply-adds over the
+/// depth in the same order as in the AVX2 kernel, so the two give
+/// identical results, bit for bit.
 #[cfg(target_arch = "x86_64")]
-struct InAvx2<'a, E: StripElem> {
-    kernel: Avx2,
+#[derive(Clone, Copy)]
+struct Avx512(V4);
+
+#[cfg(target_arch = "x86_64")]
+impl TileKernel for Avx512 {
+    const MAX_ROWS: usize = 12;
+    type Acc<R: StripReal> = R::Wide;
+    #[inline(always)]
+    fn zero<R: StripReal>(&self) -> R::Wide {
+        R::wide_zero(self.0)
+    }
+    #[inline(always)]
+    fn madd<R: StripReal>(&self, acc: R::Wide, x: R, b: &R::Row) -> R::Wide {
+        R::wide_madd(self.0, acc, x, b)
+    }
+    #[inline(always)]
+    fn finish<R: StripReal>(&self, acc: R::Wide) -> R::Row {
+        R::wide_store(acc)
+    }
+    #[inline(always)]
+    fn block<E: StripElem, const P: usize, const FULL: bool>(
+        &self,
+        m: usize,
+        at: Tile,
+        a: &[E],
+        strip: &[[Packed<E::Real>; P]],
+        c: &mut [E],
+    ) {
+        match m {
+            12.. => self.tile::<E, 12, P, FULL>(at, a, strip, c),
+            11 => self.tile::<E, 11, P, FULL>(at, a, strip, c),
+            10 => self.tile::<E, 10, P, FULL>(at, a, strip, c),
+            9 => self.tile::<E, 9, P, FULL>(at, a, strip, c),
+            8 => self.tile::<E, 8, P, FULL>(at, a, strip, c),
+            7 => self.tile::<E, 7, P, FULL>(at, a, strip, c),
+            _ => short_block::<E, Self, P, FULL>(self, m, at, a, strip, c),
+        }
+    }
+}
+
+/// [`product`] with a SIMD kernel inside pulp's safe dispatch, so that the
+/// inlined loops are compiled for the kernel's instruction set.
+#[cfg(target_arch = "x86_64")]
+struct InSimd<'a, K, E: StripElem> {
+    kernel: K,
     n: usize,
     m: usize,
     a: &'a [E],
@@ -514,7 +646,7 @@ struct InAvx2<'a, E: StripElem> {
 }
 
 #[cfg(target_arch = "x86_64")]
-impl<E: StripElem> pulp::WithSimd for InAvx2<'_, E> {
+impl<K: TileKernel, E: StripElem> pulp::WithSimd for InSimd<'_, K, E> {
     type Output = ();
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
@@ -562,6 +694,76 @@ mod tests {
             gemm_float(n, &a, &a, &mut c);
             assert_eq!(c, expected, "dispatched, n = {n}");
         }
+    }
+
+    /// A product into `c` with a given strip buffer.
+    #[cfg(target_arch = "x86_64")]
+    type Product<'a, E> = dyn Fn(&mut [E], &mut [Packed<<E as StripElem>::Real>]) + 'a;
+
+    /// Where the CPU has both, the AVX-512 and AVX2 kernels must agree bit
+    /// for bit on arbitrary floats (same fused chain, same order), at every
+    /// tile height and strip remainder up to 2·12 + 1 rows.
+    #[cfg(target_arch = "x86_64")]
+    fn same_bits<E: StripElem + PartialEq + std::fmt::Debug>(entry: impl Fn(u64) -> E) {
+        let (Some(v3), Some(v4)) = (super::super::gemm::v3(), super::super::gemm::v4()) else {
+            return;
+        };
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        for n in (1..=40).chain([47, 64, 100]) {
+            let a: Vec<E> = (0..n * n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    entry(seed >> 11)
+                })
+                .collect();
+            let run = |kernel: &Product<'_, E>| {
+                let mut c = vec![E::ZERO; n * n];
+                let mut strip = vec![Packed(E::Real::ZERO_ROW); n * E::PARTS];
+                kernel(&mut c, &mut strip);
+                c
+            };
+            let wide = run(&|c, strip| {
+                pulp::Simd::vectorize(
+                    v4,
+                    InSimd {
+                        kernel: Avx512(v4),
+                        n,
+                        m: n,
+                        a: &a,
+                        b: &a,
+                        c,
+                        strip,
+                    },
+                )
+            });
+            let narrow = run(&|c, strip| {
+                pulp::Simd::vectorize(
+                    v3,
+                    InSimd {
+                        kernel: Avx2(v3),
+                        n,
+                        m: n,
+                        a: &a,
+                        b: &a,
+                        c,
+                        strip,
+                    },
+                )
+            });
+            assert_eq!(wide, narrow, "n = {n}");
+            // Not all zero: the comparison must have something to compare.
+            assert!(wide.iter().any(|&x| x != E::ZERO));
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_and_avx2_kernels_agree_bit_for_bit() {
+        let unit = |v: u64| (v as f64 / (1u64 << 53) as f64) * 2.0 - 1.0;
+        same_bits(unit);
+        same_bits(|v| unit(v) as f32);
+        same_bits(|v| Complex::new(unit(v), unit(v.rotate_left(17))));
+        same_bits(|v| Complex::new(unit(v) as f32, unit(v.rotate_left(29)) as f32));
     }
 
     #[test]
