@@ -12,6 +12,11 @@
 //! (about 90 % of one Zen 2 core's peak) from n = 64 to 1024. The strip
 //! buffer is per thread and reused, so products allocate nothing.
 //!
+//! Where the CPU has AVX-512 (x86-64-v4), a strip row is one 512-bit
+//! accumulator and tiles are up to 12 rows tall ([`Avx512`]); it computes
+//! every entry by the same fused chain in the same order as the AVX2
+//! kernel, so the two agree bit for bit.
+//!
 //! Packing costs O(n²) per product, and at sizes that are not a multiple of
 //! the strip width the last strip is computed at full width and only its
 //! valid columns stored; still, the strips measured faster than the unpacked
