@@ -261,33 +261,11 @@ fn gemm_float_rows<E: StripElem>(n: usize, m: usize, a: &[E], b: &[E], c: &mut [
     E::Real::with_strip(n * E::PARTS, |strip| {
         #[cfg(target_arch = "x86_64")]
         if let Some(s) = super::gemm::v4() {
-            return pulp::Simd::vectorize(
-                s,
-                InSimd {
-                    kernel: Avx512(s),
-                    n,
-                    m,
-                    a,
-                    b,
-                    c,
-                    strip,
-                },
-            );
+            return in_simd(s, Avx512(s), n, m, a, b, c, strip);
         }
         #[cfg(target_arch = "x86_64")]
         if let Some(s) = super::gemm::v3() {
-            return pulp::Simd::vectorize(
-                s,
-                InSimd {
-                    kernel: Avx2(s),
-                    n,
-                    m,
-                    a,
-                    b,
-                    c,
-                    strip,
-                },
-            );
+            return in_simd(s, Avx2(s), n, m, a, b, c, strip);
         }
         product(&Portable, n, m, a, b, c, strip)
     })
@@ -637,8 +615,32 @@ impl TileKernel for Avx512 {
     }
 }
 
-/// [`product`] with a SIMD kernel inside pulp's safe dispatch, so that the
-/// inlined loops are compiled for the kernel's instruction set.
+/// [`product`] with `kernel` inside pulp's safe dispatch for `s`, the
+/// kernel's instruction set, so that the inlined loops are compiled for it.
+#[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)] // the product's operands, as `product` takes them
+#[inline(always)]
+fn in_simd<S: pulp::Simd, K: TileKernel, E: StripElem>(
+    s: S,
+    kernel: K,
+    n: usize,
+    m: usize,
+    a: &[E],
+    b: &[E],
+    c: &mut [E],
+    strip: &mut [Packed<E::Real>],
+) {
+    s.vectorize(InSimd {
+        kernel,
+        n,
+        m,
+        a,
+        b,
+        c,
+        strip,
+    })
+}
+
 #[cfg(target_arch = "x86_64")]
 struct InSimd<'a, K, E: StripElem> {
     kernel: K,
@@ -701,10 +703,6 @@ mod tests {
         }
     }
 
-    /// A product into `c` with a given strip buffer.
-    #[cfg(target_arch = "x86_64")]
-    type Product<'a, E> = dyn Fn(&mut [E], &mut [Packed<<E as StripElem>::Real>]) + 'a;
-
     /// Where the CPU has both, the AVX-512 and AVX2 kernels must agree bit
     /// for bit on arbitrary floats (same fused chain, same order), at every
     /// tile height and strip remainder up to 2·12 + 1 rows.
@@ -721,40 +719,11 @@ mod tests {
                     entry(seed >> 11)
                 })
                 .collect();
-            let run = |kernel: &Product<'_, E>| {
-                let mut c = vec![E::ZERO; n * n];
-                let mut strip = vec![Packed(E::Real::ZERO_ROW); n * E::PARTS];
-                kernel(&mut c, &mut strip);
-                c
-            };
-            let wide = run(&|c, strip| {
-                pulp::Simd::vectorize(
-                    v4,
-                    InSimd {
-                        kernel: Avx512(v4),
-                        n,
-                        m: n,
-                        a: &a,
-                        b: &a,
-                        c,
-                        strip,
-                    },
-                )
-            });
-            let narrow = run(&|c, strip| {
-                pulp::Simd::vectorize(
-                    v3,
-                    InSimd {
-                        kernel: Avx2(v3),
-                        n,
-                        m: n,
-                        a: &a,
-                        b: &a,
-                        c,
-                        strip,
-                    },
-                )
-            });
+            let mut strip = vec![Packed(E::Real::ZERO_ROW); n * E::PARTS];
+            let mut wide = vec![E::ZERO; n * n];
+            in_simd(v4, Avx512(v4), n, n, &a, &a, &mut wide, &mut strip);
+            let mut narrow = vec![E::ZERO; n * n];
+            in_simd(v3, Avx2(v3), n, n, &a, &a, &mut narrow, &mut strip);
             assert_eq!(wide, narrow, "n = {n}");
             // Not all zero: the comparison must have something to compare.
             assert!(wide.iter().any(|&x| x != E::ZERO));
