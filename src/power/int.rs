@@ -16,10 +16,12 @@
 //! exact integer result — at the float kernel's 44 GFLOP/s, where 64-bit
 //! integer multiplies (which AVX2 lacks) run one per cycle.
 
+#[cfg(target_arch = "x86_64")]
+use super::gemm::fast_i32_multiply;
 use super::gemm::{gemm_blocked, IntRing};
 use super::schedule::{steps, tally, Step};
 #[cfg(target_arch = "x86_64")]
-use super::simd4::power4_int_exact;
+use super::simd4::{power4_int_exact, F64_BITS};
 use super::threads::{each_row_panel, for_row_panels};
 
 /// Who vouches for the bound that makes the `f64` kernel exact and keeps
@@ -32,8 +34,14 @@ pub(crate) enum Bound {
     Proved,
     /// The kernel runs the quick sufficient test `B_k ≤ 2^max_bits` on the
     /// entries read as two's-complement `i64` (`signed`) or as `u64` bits
-    /// (an entry of 2^63 or more then fails).
-    Quick { signed: bool, max_bits: u64 },
+    /// (an entry of 2^63 or more then fails). Powers within 2^30 run in
+    /// `i32` lanes when `i32_lanes` (see [`super::gemm::fast_i32_multiply`]),
+    /// otherwise in `f64`.
+    Quick {
+        signed: bool,
+        max_bits: u64,
+        i32_lanes: bool,
+    },
     /// No bound: the caller wants the power modulo `2^32` (or a divisor of
     /// it, for `Wrapping` types of at most 32 bits); the `i32` kernel runs.
     Wrapping32,
@@ -461,7 +469,8 @@ pub(crate) fn power4_exact<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16
         // only when it fails is the exact bound computed.
         let quick = Bound::Quick {
             signed: !T::UNSIGNED_BITS,
-            max_bits: T::SAFE_BITS.min(u64::from((EXACT_LIMIT - 1).ilog2())),
+            max_bits: T::SAFE_BITS.min(F64_BITS),
+            i32_lanes: fast_i32_multiply(),
         };
         if power4_int_exact(m, k, out, quick) {
             return true;
@@ -494,13 +503,13 @@ pub(crate) fn power4_exact<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16
 pub(crate) fn power4_wrapping<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T; 16]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        use super::simd4::EXACT_LIMIT;
         let bound = if T::AT_MOST_32_BITS {
             Bound::Wrapping32
         } else {
             Bound::Quick {
                 signed: !T::UNSIGNED_BITS,
-                max_bits: u64::from((EXACT_LIMIT - 1).ilog2()),
+                max_bits: F64_BITS,
+                i32_lanes: fast_i32_multiply(),
             }
         };
         power4_int_exact(m, k, out, bound)
@@ -512,18 +521,17 @@ pub(crate) fn power4_wrapping<T: CheckedElem>(m: &[T; 16], k: u64, out: &mut [T;
     }
 }
 
-/// [`power4_wrapping`] for 3×3 matrices, in `i32` lanes only: always for
-/// types of at most 32 bits, for wider ones when the quick bound keeps the
-/// power within 2^30.
+/// [`power4_wrapping`] for 3×3 matrices: types of at most 32 bits always in
+/// `i32` lanes, wider ones in `i32` or `f64` lanes when the quick bound
+/// shows the power exact there ([`power3_bounded`]).
 #[inline(always)]
 pub(crate) fn power3_wrapping<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        use super::simd4::I32_BITS;
-        if !T::AT_MOST_32_BITS && !coarse_bound_within(m, 3, k, I32_BITS) {
-            return false;
+        if T::AT_MOST_32_BITS {
+            return super::simd3::power3_int(m, k, out, true);
         }
-        super::simd3::power3_i32(m, k, out)
+        power3_bounded(m, k, out, F64_BITS)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -532,19 +540,19 @@ pub(crate) fn power3_wrapping<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 
     }
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 matrix by the `i32` register
-/// kernel, when the quick power bound `3^(k−1)·max|A|^k ≤ 2^30` (see
+/// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 matrix by the register
+/// kernels, when the quick power bound `3^(k−1)·max|A|^k` (see
 /// [`power_bound_fits`]; and within `T`) shows that every entry and partial
-/// sum of the schedule fits `i32`; for 8- and 16-bit types otherwise by the
-/// range-checked `f64` kernel. `false` (nothing written) when neither
-/// applies, a checked product left the range, or without AVX2.
+/// sum of the schedule is exact in `f64` ([`power3_bounded`]); for 8- and
+/// 16-bit types otherwise by the range-checked `f64` kernel. `false`
+/// (nothing written) when neither applies, a checked product left the
+/// range, or without AVX2+FMA.
 #[inline(always)]
 pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        use super::simd4::I32_BITS;
-        if coarse_bound_within(m, 3, k, T::SAFE_BITS.min(I32_BITS)) {
-            return super::simd3::power3_i32(m, k, out);
+        if power3_bounded(m, k, out, T::SAFE_BITS.min(F64_BITS)) {
+            return true;
         }
         // 8- and 16-bit types fail the bound on nearly every call: check
         // each product instead (exact; the bound would only add a pass).
@@ -555,6 +563,24 @@ pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9])
         let _ = (m, k, out);
         false
     }
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 matrix whose quick power
+/// bound is at most `2^max_bits` (`max_bits ≤ F64_BITS`): in `i32` lanes
+/// when the bound is within 2^30 and the CPU multiplies 32-bit lanes fast
+/// ([`fast_i32_multiply`]), otherwise in `f64` lanes; `false` (nothing
+/// written) when the bound is larger or without AVX2+FMA.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn power3_bounded<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9], max_bits: u64) -> bool {
+    use super::simd4::I32_BITS;
+    let folded = m.iter().fold(0u64, |acc, v| acc | v.sign_folded());
+    let bits = quick_bound_bits(folded, 3, k);
+    if bits > max_bits {
+        return false;
+    }
+    let i32_lanes = bits <= I32_BITS && fast_i32_multiply();
+    super::simd3::power3_int(m, k, out, i32_lanes)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a row-major 2×2 matrix in wrapping

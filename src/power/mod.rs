@@ -18,9 +18,10 @@
 //!   has no `unsafe`), 3×3 and 4×4 powers run whole in vector registers in
 //!   a diagonal layout: `f32`, `f64` and 3×3 complex matrices directly
 //!   (complex as real and imaginary planes; 4×4 complex matrices in planes
-//!   of rows, see `complex4.rs`), and integers exactly in `i32`
-//!   lanes (or, for 4×4, in `f64`) when one a-priori bound for the whole
-//!   power (`n^(k−1)·max|A|^k`) stays below 2^30 (or 2^51). Other integer powers
+//!   of rows, see `complex4.rs`), and integers exactly in `f64` lanes
+//!   when one a-priori bound for the whole power (`n^(k−1)·max|A|^k`)
+//!   stays below 2^51, or in `i32` lanes below 2^30 on CPUs whose 32-bit
+//!   vector multiply is fast (AMD; see `gemm.rs`). Other integer powers
 //!   for `n ≤ 4` use the same bound to run their products unchecked, with
 //!   per-product 128-bit checks only as the fallback; 8- and 16-bit types,
 //!   whose bound fails for nearly every call, instead run in `f64` (`i64`

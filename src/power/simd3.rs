@@ -22,8 +22,8 @@ use pulp::x86::V3;
 
 use super::int::CheckedElem;
 use super::simd4::{
-    cmadd, dispatch, power_complex, power_in_range, power_in_registers, power_real, DiagLayout,
-    FloatLanes, InRegisters, Pair,
+    cmadd, dispatch, f64_to_int, int_to_f64, power_complex, power_in_range, power_in_registers,
+    power_real, DiagLayout, FloatLanes, InRegisters, Pair,
 };
 
 /// A vector whose first three lanes hold one diagonal of a 3×3 matrix.
@@ -238,33 +238,84 @@ pub(crate) fn power3_c64(m: &[Complex<f64>; 9], k: u64, out: &mut [Complex<f64>;
     power_complex::<f64, [__m256d; 3], 9>(m, k, out)
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 integer matrix in `i32`
-/// lanes, with wrapping `i32` arithmetic: exact when the caller has proved
-/// that every entry and partial sum of the schedule fits `i32` (and the
-/// result fits `T`), and always correct modulo `2^32`, which is all a
+/// `out ← A^k` (`k ≥ 1`) for a row-major 3×3 integer matrix, in `i32`
+/// lanes (`i32_lanes`) or in `f64` lanes; `false` (nothing written) for an
+/// entry outside `i64` or without AVX2+FMA.
+///
+/// `i32` lanes use wrapping `i32` arithmetic: exact when the caller has
+/// proved that every entry and partial sum of the schedule fits `i32` (and
+/// the result fits `T`), and always correct modulo `2^32`, which is all a
 /// `Wrapping` type of at most 32 bits asks ([`super::int::power3_wrapping`]).
-/// The conversions run inside the dispatch: a converted copy on the stack
-/// made the vector loads wait on its scalar stores.
-pub(crate) fn power3_i32<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9]) -> bool {
-    struct Op<'a, T>(V3, &'a [T; 9], u64, &'a mut [T; 9]);
-    impl<T: CheckedElem> pulp::WithSimd for Op<'_, T> {
+/// `f64` lanes are exact when the caller has proved every entry and partial
+/// sum below 2^51 in magnitude (integers `f64` holds exactly, so every
+/// fused multiply-add is exact). The conversions run inside the dispatch:
+/// a converted copy on the stack made the vector loads wait on its scalar
+/// stores.
+pub(crate) fn power3_int<T: CheckedElem>(
+    m: &[T; 9],
+    k: u64,
+    out: &mut [T; 9],
+    i32_lanes: bool,
+) -> bool {
+    // The lane type is a const parameter: one kernel per choice, with no
+    // branch inside the dispatch (with a run-time branch there, `i64` 3×3
+    // `_into` measured 15.9 → 16.5 ns).
+    struct Op<'a, T, const I32_LANES: bool>(V3, &'a [T; 9], u64, &'a mut [T; 9]);
+    impl<T: CheckedElem, const I32_LANES: bool> pulp::WithSimd for Op<'_, T, I32_LANES> {
         type Output = bool;
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _: S) -> bool {
             let Op(s, m, k, out) = self;
-            let Some(lanes) = int_diags(m, |v| v as i32) else {
+            let Some(lanes) = int_diags(m, |v| v) else {
                 return false;
             };
-            let a: [__m128i; 3] = lanes.map(pulp::cast);
-            let mut p = [0i32; 9];
-            from_diags(power_in_registers(s, &a, k), &mut p);
-            for (o, v) in out.iter_mut().zip(p) {
-                *o = T::from_i64_lossy(i64::from(v));
+            let wide = if I32_LANES {
+                power3_i32_lanes(s, lanes, k)
+            } else {
+                power3_f64_lanes(s, lanes, k)
+            };
+            for (o, v) in out.iter_mut().zip(wide) {
+                *o = T::from_i64_lossy(v);
             }
             true
         }
     }
-    dispatch(|s| Op(s, m, k, out)).unwrap_or(false)
+    if i32_lanes {
+        dispatch(|s| Op::<T, true>(s, m, k, out)).unwrap_or(false)
+    } else {
+        dispatch(|s| Op::<T, false>(s, m, k, out)).unwrap_or(false)
+    }
+}
+
+/// [`power3_int`] in `i32` lanes, from the diagonals read as `i64`.
+#[inline(always)]
+fn power3_i32_lanes(s: V3, lanes: [[i64; 4]; 3], k: u64) -> [i64; 9] {
+    let narrow = |d: [i64; 4]| pulp::cast(d.map(|v| v as i32));
+    let a: [__m128i; 3] = [narrow(lanes[0]), narrow(lanes[1]), narrow(lanes[2])];
+    let mut p = [0i32; 9];
+    from_diags(power_in_registers(s, &a, k), &mut p);
+    p.map(i64::from)
+}
+
+/// [`power3_int`] in `f64` lanes, from the diagonals read as `i64`
+/// (conversions written out, not `map` with a closure: a closure would not
+/// inherit the AVX2 target features).
+#[inline(always)]
+fn power3_f64_lanes(s: V3, lanes: [[i64; 4]; 3], k: u64) -> [i64; 9] {
+    let a = [
+        int_to_f64(s, pulp::cast(lanes[0])),
+        int_to_f64(s, pulp::cast(lanes[1])),
+        int_to_f64(s, pulp::cast(lanes[2])),
+    ];
+    let p = power_in_registers(s, &a, k);
+    let ints = [
+        f64_to_int(s, p[0]),
+        f64_to_int(s, p[1]),
+        f64_to_int(s, p[2]),
+    ];
+    let mut wide = [0i64; 9];
+    from_diags(ints, &mut wide);
+    wide
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 matrix of an 8- or 16-bit type whose
@@ -323,7 +374,8 @@ fn int_diags<T: CheckedElem, V: Copy + Default>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::simd4::tests::ran;
+    use super::super::int::quick_bound_bits;
+    use super::super::simd4::tests::{near_i32_limit, ran};
     use super::*;
 
     fn naive<T>(m: &[T; 9], k: u64) -> [T; 9]
@@ -349,16 +401,32 @@ mod tests {
         for k in 1..=7 {
             let want = naive(&m, k);
             let mut p = [0; 9];
-            if ran(power3_i32(&m, k, &mut p)) {
+            if ran(power3_int(&m, k, &mut p, true)) {
                 assert_eq!(p, want, "i32, k = {k}");
             }
-            let mut p64 = [0i64; 9];
-            if ran(power3_i32(&m.map(i64::from), k, &mut p64)) {
-                assert_eq!(p64, want.map(i64::from), "i64, k = {k}");
+            for i32_lanes in [true, false] {
+                let mut p64 = [0i64; 9];
+                if ran(power3_int(&m.map(i64::from), k, &mut p64, i32_lanes)) {
+                    assert_eq!(p64, want.map(i64::from), "i64, k = {k}, {i32_lanes}");
+                }
             }
             let mut pf = [0.0f32; 9];
             if ran(power3_f32(&m.map(|v| v as f32), k, &mut pf)) {
                 assert_eq!(pf, want.map(|v| v as f32), "f32, k = {k}");
+            }
+        }
+        // Both integer kernels on matrices whose power bound lies just
+        // within 2^30 or just past it (only f64 lanes are exact there).
+        for (m, k) in near_i32_limit::<9>(3) {
+            let want = naive(&m.map(i128::from), k);
+            let mut p = [0i64; 9];
+            if ran(power3_int(&m, k, &mut p, false)) {
+                assert_eq!(p.map(i128::from), want, "f64 lanes, k = {k}");
+            }
+            let folded = m.iter().fold(0, |acc, v| acc | v.sign_folded());
+            let within = quick_bound_bits(folded, 3, k) <= super::super::simd4::I32_BITS;
+            if within && ran(power3_int(&m, k, &mut p, true)) {
+                assert_eq!(p.map(i128::from), want, "i32 lanes, k = {k}");
             }
         }
         // Gaussian integers, |z| ≤ 4.5: exact in f32 up to k = 6.

@@ -26,8 +26,10 @@
 //!
 //! Integer powers run exactly in the same layout, chosen by an a-priori
 //! bound on every entry and partial sum (see [`power4_int_exact`]): in
-//! `i32` lanes below 2^30, where rotations are one-cycle in-lane shuffles
-//! and a product is multiply → add → add; in `f64` below 2^51.
+//! `f64` below 2^51, and below 2^30 in `i32` lanes where the CPU's 32-bit
+//! vector multiply is fast (rotations are then one-cycle in-lane shuffles
+//! and a product is multiply → add → add; see
+//! [`super::gemm::fast_i32_multiply`]).
 
 use std::arch::x86_64::{__m128, __m128i, __m256d, __m256i, _CMP_GT_OQ, _CMP_LT_OQ};
 use std::marker::PhantomData;
@@ -51,6 +53,10 @@ const MAGIC: f64 = 6_755_399_441_055_744.0;
 
 /// Strict bound on the magnitudes [`power4_int_exact`] accepts.
 pub(crate) const EXACT_LIMIT: u64 = 1 << 51;
+
+/// The largest quick-bound exponent within [`EXACT_LIMIT`]: a power bound
+/// of at most `2^F64_BITS` keeps every value exact in `f64`.
+pub(crate) const F64_BITS: u64 = (EXACT_LIMIT - 1).ilog2() as u64;
 
 /// A vector of four lanes: one row or one diagonal of a 4×4 matrix. The
 /// layout changes and the rotations are the same for every lane type; only
@@ -260,7 +266,7 @@ fn load_rows<T: Pod, V: Pod>(m: &[T; 16]) -> [V; 4] {
 /// Exact for `|x| < 2^51` (helpers, not closures: a closure would not
 /// inherit the AVX2 target features and its intrinsics would not inline).
 #[inline(always)]
-fn int_to_f64(s: V3, row: __m256i) -> __m256d {
+pub(super) fn int_to_f64(s: V3, row: __m256i) -> __m256d {
     let bits = s
         .avx2
         ._mm256_add_epi64(row, s.avx._mm256_set1_epi64x(MAGIC_BITS));
@@ -270,7 +276,7 @@ fn int_to_f64(s: V3, row: __m256i) -> __m256d {
 
 /// Exact for integer-valued `|x| < 2^51`.
 #[inline(always)]
-fn f64_to_int(s: V3, row: __m256d) -> [i64; 4] {
+pub(super) fn f64_to_int(s: V3, row: __m256d) -> [i64; 4] {
     let shifted = pulp::cast::<_, __m256i>(s.avx._mm256_add_pd(row, s.avx._mm256_set1_pd(MAGIC)));
     pulp::cast(
         s.avx2
@@ -498,8 +504,10 @@ fn load<T: Pod, V: Pod>(src: &[T]) -> V {
 /// power bound `n^(k−1)·max|A|^k ≤ 2^(2(k−1) + e·k) ≤ 2^max_bits`, where
 /// `max|A| ≤ 2^e`; it runs in vector registers, where it costs a few
 /// instructions instead of a scalar pass over the entries. When that bound
-/// is at most 2^30, every value fits `i32` and the `i32` kernel runs
-/// instead. `Bound::Proved` always takes the `f64` kernel.
+/// is at most 2^30, every value fits `i32`, and the `i32` kernel runs
+/// instead if the bound asks for `i32_lanes` (on CPUs with fast 32-bit
+/// multiplies, [`super::gemm::fast_i32_multiply`]). `Bound::Proved` always
+/// takes the `f64` kernel.
 ///
 /// The entries are converted to `i64` inside the dispatch (see
 /// [`CheckedElem::to_i64_bits`]; an entry outside `i64` gives `false`): a
@@ -524,12 +532,17 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
                 store_int_rows(power4_i32(s, &ints, k), out);
                 return true;
             }
-            if let Bound::Quick { signed, max_bits } = bound {
+            if let Bound::Quick {
+                signed,
+                max_bits,
+                i32_lanes,
+            } = bound
+            {
                 let bits = quick_bound_bits(s, &ints, k, signed);
                 if bits > max_bits {
                     return false;
                 }
-                if bits <= I32_BITS {
+                if bits <= I32_BITS && i32_lanes {
                     store_int_rows(power4_i32(s, &ints, k), out);
                     return true;
                 }
@@ -806,18 +819,79 @@ pub(super) mod tests {
                     assert_eq!(p32, want.map(|v| v as f32), "f32, k = {k}");
                 }
             }
-            // Proved: the f64 kernel. Quick: the i32 kernel while the quick
-            // bound is within 2^30 (k ≤ 5 here), the f64 kernel after.
-            for bound in [
-                Bound::Proved,
-                Bound::Quick {
-                    signed: true,
-                    max_bits: 50,
-                },
-            ] {
+            // Proved: the f64 kernel. Quick with i32 lanes: the i32 kernel
+            // while the quick bound is within 2^30 (k ≤ 5 here), the f64
+            // kernel after; without, the f64 kernel throughout.
+            let quick = |i32_lanes| Bound::Quick {
+                signed: true,
+                max_bits: F64_BITS,
+                i32_lanes,
+            };
+            for bound in [Bound::Proved, quick(false), quick(true)] {
                 let mut pi = [0; 16];
                 if power4_int_exact(&mi, k, &mut pi, bound) {
                     assert_eq!(pi, want.map(|v| v as i64), "k = {k}");
+                }
+            }
+        }
+    }
+
+    /// Random `n×n` matrices (row-major, `L = n²`) whose quick power bound
+    /// lies just within 2^30 or past it, with `k`: the tests run both lane
+    /// choices on them on any CPU (the dispatch picks one per CPU, see
+    /// [`super::super::gemm::fast_i32_multiply`]).
+    pub(in crate::power) fn near_i32_limit<const L: usize>(n: u32) -> Vec<([i64; L], u64)> {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut cases = Vec::new();
+        for k in 1..=8u64 {
+            // The largest e with c·(k−1) + e·k ≤ 30 (n ≤ 2^c), so entries
+            // below 2^e pass the quick bound for i32 lanes. Entries of
+            // e + 2 bits, all in the upper half of their range and of one
+            // sign, give a power past 2^31, which only f64 lanes hold.
+            let c = u64::from(u32::BITS - (n - 1).leading_zeros());
+            let e = (30 - c * (k - 1)) / k;
+            for bits in [e, e + 1, e + 2] {
+                for case in 0..8 {
+                    let same_sign = case % 2 == 0;
+                    let m = std::array::from_fn(|_| {
+                        let half = 1u64 << (bits - 1);
+                        let v = if same_sign {
+                            (half + next() % half) as i64
+                        } else {
+                            (next() % (2 * half)) as i64
+                        };
+                        if !same_sign && next() & 1 == 1 {
+                            -v
+                        } else {
+                            v
+                        }
+                    });
+                    cases.push((m, k));
+                }
+            }
+        }
+        cases
+    }
+
+    #[test]
+    fn both_lane_choices_exact_near_the_i32_limit() {
+        for (m, k) in near_i32_limit::<16>(4) {
+            let want = naive(&m.map(i128::from), k);
+            for i32_lanes in [false, true] {
+                let bound = Bound::Quick {
+                    signed: true,
+                    max_bits: F64_BITS,
+                    i32_lanes,
+                };
+                let mut p = [0i64; 16];
+                if ran(power4_int_exact(&m, k, &mut p, bound)) {
+                    assert_eq!(p.map(i128::from), want, "k = {k}, i32 lanes {i32_lanes}");
                 }
             }
         }
