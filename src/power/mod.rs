@@ -92,6 +92,8 @@ mod lu;
 mod modular;
 mod schedule;
 #[cfg(target_arch = "x86_64")]
+mod simd2;
+#[cfg(target_arch = "x86_64")]
 mod simd3;
 #[cfg(target_arch = "x86_64")]
 mod simd4;
@@ -137,6 +139,9 @@ mod sealed {
         const HAS_POWER3: bool = false;
         /// Whether [`Kernel::power2_fast`] can ever succeed for the type.
         const HAS_POWER2: bool = false;
+        /// Whether the allocating call takes [`Kernel::power2_fast`] too:
+        /// only where it is a vector kernel (complex types on x86-64).
+        const ALLOC_POWER2: bool = false;
         /// `out ← A^k` (`k ≥ 1`) for a row-major 2×2 matrix, as
         /// [`Kernel::power4_fast`].
         #[inline(always)]
@@ -258,7 +263,7 @@ fn float_gemm<T: LinalgScalar + StripElem>(n: usize, a: &[T], b: &[T], c: &mut [
 }
 
 macro_rules! impl_float {
-    ($($t:ty => $stack:expr, $has4:expr, $power4:path, $power3:path, $has_pair:expr, $pair4:path, $pair3:path);*) => {$(
+    ($($t:ty => $stack:expr, $has4:expr, $power4:path, $power3:path, $power2:path, $alloc2:expr, $has_pair:expr, $pair4:path, $pair3:path);*) => {$(
         impl sealed::Kernel for $t {
             const STACK_5_TO_7: bool = $stack;
             fn gemm(n: usize, a: &[Self], b: &[Self], c: &mut [Self]) -> Result<(), Error> {
@@ -282,9 +287,9 @@ macro_rules! impl_float {
             const HAS_POWER2: bool = true;
             #[inline(always)]
             fn power2_fast(m: &[Self; 4], k: u64, out: &mut [Self; 4]) -> bool {
-                *out = gemm::power2(m, k);
-                true
+                $power2(m, k, out)
             }
+            const ALLOC_POWER2: bool = $alloc2;
             const HAS_PAIR: bool = $has_pair;
             #[inline(always)]
             fn pair_power(m: &[Self], k: u64, out: &mut [Self]) -> bool {
@@ -303,10 +308,10 @@ macro_rules! impl_float {
     )*};
 }
 impl_float!(
-    f32 => true, cfg!(target_arch = "x86_64"), power4_f32, power3_f32, cfg!(target_arch = "x86_64"), power4_f32_pair, power3_f32_pair;
-    f64 => true, cfg!(target_arch = "x86_64"), power4_f64, power3_f64, cfg!(target_arch = "x86_64"), power4_f64_pair, power3_f64_pair;
-    Complex<f32> => false, cfg!(target_arch = "x86_64"), power4_c32, power3_c32, false, no_power, no_power;
-    Complex<f64> => false, cfg!(target_arch = "x86_64"), power4_c64, power3_c64, false, no_power, no_power
+    f32 => true, cfg!(target_arch = "x86_64"), power4_f32, power3_f32, scalar_power2, false, cfg!(target_arch = "x86_64"), power4_f32_pair, power3_f32_pair;
+    f64 => true, cfg!(target_arch = "x86_64"), power4_f64, power3_f64, scalar_power2, false, cfg!(target_arch = "x86_64"), power4_f64_pair, power3_f64_pair;
+    Complex<f32> => false, cfg!(target_arch = "x86_64"), power4_c32, power3_c32, power2_c32, cfg!(target_arch = "x86_64"), false, no_power, no_power;
+    Complex<f64> => false, cfg!(target_arch = "x86_64"), power4_c64, power3_c64, power2_c64, cfg!(target_arch = "x86_64"), false, no_power, no_power
 );
 
 /// Two row-major matrices of `L` elements each, one after the other: what a
@@ -329,9 +334,18 @@ fn as_pair<'a, T, const L: usize>(
     Some((m.try_into().ok()?, out.try_into().ok()?))
 }
 
+/// 2×2 real powers: the stack schedule, which the compiler vectorises well
+/// enough (`f64` 7.5 ns at k = 10); complex ones have a register kernel.
+#[inline(always)]
+fn scalar_power2<T: gemm::Ring>(m: &[T; 4], k: u64, out: &mut [T; 4]) -> bool {
+    *out = gemm::power2(m, k);
+    true
+}
+
 #[cfg(target_arch = "x86_64")]
 use {
     complex4::{power4_c32, power4_c64},
+    simd2::{power2_c32, power2_c64},
     simd3::{power3_c32, power3_c64, power3_f32, power3_f32_pair, power3_f64, power3_f64_pair},
     simd4::{power4_f32, power4_f32_pair, power4_f64, power4_f64_pair},
 };
@@ -340,7 +354,7 @@ use {
     no_power as power4_c32, no_power as power4_c64, no_power as power4_f32, no_power as power4_f64,
     no_power as power3_c32, no_power as power3_c64, no_power as power3_f32, no_power as power3_f64,
     no_power as power4_f32_pair, no_power as power4_f64_pair, no_power as power3_f32_pair,
-    no_power as power3_f64_pair,
+    no_power as power3_f64_pair, scalar_power2 as power2_c32, scalar_power2 as power2_c64,
 };
 
 /// No kernel: every type off x86-64, and the complex types' pair slots
@@ -804,10 +818,10 @@ fn small_alloc<A: PowerScalar, const N: usize>(
     a: &ArrayRef2<A>,
     k: u64,
 ) -> Result<Array2<A>, Error> {
-    // Not at n = 2: the 2×2 kernel is the stack schedule below, whose
-    // result, copied out of `rows`, cost c32 a failed store-to-load
-    // forward (45 → 58 ns).
-    if N > 2 && has_register_kernel::<A, N>() {
+    // Not at n = 2 for real types: their 2×2 kernel is the stack schedule
+    // below, whose result, copied out of `rows`, cost c32 a failed
+    // store-to-load forward (45 → 58 ns) when complex types used it too.
+    if (N > 2 || A::ALLOC_POWER2) && has_register_kernel::<A, N>() {
         let mut rows = [[A::zero(); N]; N];
         if register_power::<A, N>(a, k, rows.as_flattened_mut()) {
             return Ok(Array2::from(rows.to_vec()));
