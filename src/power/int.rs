@@ -439,8 +439,15 @@ fn power_bound_fits(m: u128, n: u128, k: u64, max: u128) -> bool {
 /// [`power_bound_fits`]). A `false` says nothing; the exact test decides.
 #[inline(always)]
 fn coarse_bound_within<T: CheckedElem>(entries: &[T], n: usize, k: u64, bits: u64) -> bool {
+    coarse_bound_bits(entries, n, k) <= bits
+}
+
+/// The exponent of the quick bound on `B_k` for the entries of an `n×n`
+/// matrix (see [`quick_bound_bits`]).
+#[inline(always)]
+pub(crate) fn coarse_bound_bits<T: CheckedElem>(entries: &[T], n: usize, k: u64) -> u64 {
     let folded = entries.iter().fold(0u64, |acc, v| acc | v.sign_folded());
-    quick_bound_bits(folded, n, k) <= bits
+    quick_bound_bits(folded, n, k)
 }
 
 /// The exponent of the quick bound (`k ≥ 1`): `folded` is the OR of the
@@ -574,8 +581,7 @@ pub(crate) fn power3_exact<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9])
 #[inline(always)]
 fn power3_bounded<T: CheckedElem>(m: &[T; 9], k: u64, out: &mut [T; 9], max_bits: u64) -> bool {
     use super::simd4::I32_BITS;
-    let folded = m.iter().fold(0u64, |acc, v| acc | v.sign_folded());
-    let bits = quick_bound_bits(folded, 3, k);
+    let bits = coarse_bound_bits(m, 3, k);
     if bits > max_bits {
         return false;
     }
