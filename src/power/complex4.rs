@@ -15,7 +15,9 @@
 //! slower still (14–15 ns per `Complex<f32>` product against 10). For 3×3
 //! matrices, [`super::simd3`]'s planes stay.
 //!
-//! `Complex<f64>`: a row's four real parts fill one vector, its imaginary
+//! `Complex<f64>` (on CPUs without AVX-512; with it,
+//! [`super::complex512`] runs instead): a row's four real parts fill one
+//! vector, its imaginary
 //! parts another ([`PlaneRow`]); entries of `X` are broadcast from a
 //! stored copy, and each row of a product is stored as soon as it is
 //! formed ([`mul_planes`]). `Complex<f32>`: a vector holds the parts of two
