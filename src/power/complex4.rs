@@ -17,13 +17,13 @@
 //!
 //! `Complex<f64>` (on CPUs without AVX-512; with it,
 //! [`super::complex512`] runs instead): a row's four real parts fill one
-//! vector, its imaginary
-//! parts another ([`PlaneRow`]); entries of `X` are broadcast from a
-//! stored copy, and each row of a product is stored as soon as it is
-//! formed ([`mul_planes`]). `Complex<f32>`: a vector holds the parts of two
-//! rows, so all of `X` and `Y` stay in registers and `X`'s entries are
-//! broadcast by one-cycle in-lane shuffles ([`mul_pairs`]); that needs the
-//! odd rows in their own column order.
+//! vector, its imaginary parts another ([`PlaneRow`]); entries of `X` are
+//! broadcast from a stored copy, and each row of a product is stored as
+//! soon as it is formed ([`mul_planes`]). `Complex<f32>` (also only
+//! without AVX-512): a vector holds the parts of two rows, so all of `X`
+//! and `Y` stay in registers and `X`'s entries are broadcast by one-cycle
+//! in-lane shuffles ([`mul_pairs`]); that needs the odd rows in their own
+//! column order.
 //!
 //! Rounding: each part of an entry is two chains of four real terms (a
 //! multiply, then three fused multiply-adds) joined by an add, at most

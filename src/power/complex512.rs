@@ -1,38 +1,47 @@
-//! Whole powers of 4×4 `Complex<f64>` matrices in AVX-512 registers, one
-//! row per 512-bit vector (x86-64 with AVX-512, through `pulp`'s safe
-//! dispatch; see [`super::gemm::v4`]).
+//! Whole powers of complex matrices in AVX-512 registers (x86-64 with
+//! AVX-512, through `pulp`'s safe dispatch; see [`super::gemm::v4`]):
+//! 4×4 `Complex<f64>` one row per 512-bit vector, and 3×3 and 4×4
+//! `Complex<f32>` as a real and an imaginary plane, each a whole matrix in
+//! one vector ([`Planes32`]).
 //!
-//! A row holds its entries as they lie in memory, `[re, im, re, im, …]`.
-//! Row `i` of `X·Y` is
-//! `Σ_l x_il·Y_l`, and a complex scalar times an interleaved row is
-//! `re(x)·Y ⊕ im(x)·swap(Y)`, where `swap` exchanges the parts of every
-//! entry and `⊕` subtracts in the real lanes and adds in the imaginary
-//! ones. So a row of the product is two chains of fused multiply-adds,
-//! one over the real parts of `x_il` against the rows of `Y`, one over
-//! the imaginary parts against their swaps, joined by one `vfmaddsub`
-//! (by one). A 4×4 product is 32 vector multiply-adds and four joins; the
-//! swaps are four in-lane shuffles per factor. The entries of `X` reach
-//! the multiply-adds as broadcasts from memory, which run on the load
-//! ports and leave the shuffle port to the swaps: each row of a product
-//! is stored as soon as it is formed, and the next product reads its
-//! entries from there (as the AVX2 kernel in [`super::complex4`] does).
+//! **`Complex<f64>`.** A row holds its entries as they lie in memory,
+//! `[re, im, re, im, …]`. Row `i` of `X·Y` is `Σ_l x_il·Y_l`, and a
+//! complex scalar times an interleaved row is `re(x)·Y ⊕ im(x)·swap(Y)`,
+//! where `swap` exchanges the parts of every entry and `⊕` subtracts in
+//! the real lanes and adds in the imaginary ones. So a row of the product
+//! is two chains of fused multiply-adds, one over the real parts of `x_il`
+//! against the rows of `Y`, one over the imaginary parts against their
+//! swaps, joined by one `vfmaddsub` (by one). A 4×4 product is 32 vector
+//! multiply-adds and four joins; the swaps are four in-lane shuffles per
+//! factor. The entries of `X` reach the multiply-adds as broadcasts from
+//! memory, which run on the load ports and leave the shuffle port to the
+//! swaps: each row of a product is stored as soon as it is formed, and
+//! the next product reads its entries from there (as the AVX2 kernel in
+//! [`super::complex4`] does).
 //!
 //! The AVX2 kernel needs 64 multiply-adds on 256-bit vectors per 4×4
 //! product: twice the instructions for the same arithmetic. The gain is
-//! smaller than that (a k = 10 power took 45–47 against 50–53 ns on an
+//! smaller than that (a k = 10 power took 43–47 against 46–51 ns on an
 //! Intel Xeon with two 512-bit FMA units): the products of a power depend
-//! on each other, and each waits for its rows to pass through memory.
-//! The same kernel on 3×3 matrices (rows padded with a zero entry) was
-//! slower than [`super::simd3`]'s planes there (47 against 37 ns), so 3×3
-//! powers stay on those. The code keeps `N` generic because nothing in
-//! it is specific to four rows.
+//! on each other, and on that core a store, a broadcast load of one of
+//! its entries and a multiply-add on it took about 14 cycles in a
+//! dependent loop. Broadcasting from registers instead (`vpermpd`, for
+//! all entries or for the first terms of each chain) was slower still,
+//! the shuffle port being the second multiply-add port there; so were a
+//! shallower sum tree and, on 3×3 matrices (rows padded with a zero
+//! entry), the kernel itself against [`super::simd3`]'s planes (47
+//! against 37 ns). So 3×3 `Complex<f64>` powers stay on those.
 //!
-//! Rounding: each part of an entry is a chain of `n` real products (a
-//! multiply, then fused multiply-adds) minus or plus another such chain,
-//! joined with one rounding; at most `n + 1` roundings per term, within
-//! the `γ_(n+4)` bound of a scalar complex dot product.
+//! **`Complex<f32>`** runs in planes ([`Planes32`]): all of `X` and `Y`
+//! stay in registers, and a product is 16 multiply-adds and 16 shuffles
+//! (see there).
+//!
+//! Rounding, both types: each part of an entry is at most two chains of
+//! four real terms (a multiply, then fused multiply-adds) joined with one
+//! rounding, at most five roundings per term: within the `γ_(n+4)` bound
+//! of a scalar complex dot product, as in the AVX2 kernels.
 
-use std::arch::x86_64::__m512d;
+use std::arch::x86_64::{__m512, __m512d};
 
 use num_complex::Complex;
 use pulp::x86::V4;
@@ -95,22 +104,23 @@ fn mul_rows<const N: usize>(
     out
 }
 
-/// `out ← m^k` (`k ≥ 1`) for an `N`×`N` matrix of `LEN = N·N` entries.
-struct RowPower<'a, const N: usize, const LEN: usize> {
+/// `out ← m^k` (`k ≥ 1`) for an `N`×`N` matrix of `LEN = N·N` entries,
+/// in the layout of `T`'s kernel (rows for `f64`, planes for `f32`).
+struct WholePower<'a, T, const N: usize, const LEN: usize> {
     s: V4,
-    m: &'a [Complex<f64>; LEN],
+    m: &'a [Complex<T>; LEN],
     k: u64,
-    out: &'a mut [Complex<f64>; LEN],
+    out: &'a mut [Complex<T>; LEN],
 }
 
-impl<const N: usize, const LEN: usize> pulp::WithSimd for RowPower<'_, N, LEN> {
+impl<const N: usize, const LEN: usize> pulp::WithSimd for WholePower<'_, f64, N, LEN> {
     type Output = ();
     /// The left-to-right schedule of [`super::schedule`] (never a product
     /// by the identity or an unused square); the multiply by `A` reuses
     /// the swaps of `A`, formed once.
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
-        let RowPower { s, m, k, out } = self;
+        let WholePower { s, m, k, out } = self;
         let mut mem = Aligned([[Complex::new(0.0, 0.0); 4]; N]);
         for (row, src) in mem.0.iter_mut().zip(m.chunks_exact(N)) {
             row[..N].copy_from_slice(src);
@@ -140,19 +150,23 @@ impl<const N: usize, const LEN: usize> pulp::WithSimd for RowPower<'_, N, LEN> {
     }
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a row-major `N`×`N` `Complex<f64>` matrix
-/// (`N` = 3 or 4); `false` (and `out` untouched) without AVX-512.
+/// `out ← A^k` (`k ≥ 1`) for a row-major `N`×`N` complex matrix in the
+/// kernel of its element type; `false` (and `out` untouched) without
+/// AVX-512.
 #[inline(always)]
-fn power<const N: usize, const LEN: usize>(
-    m: &[Complex<f64>; LEN],
+fn power<T, const N: usize, const LEN: usize>(
+    m: &[Complex<T>; LEN],
     k: u64,
-    out: &mut [Complex<f64>; LEN],
-) -> bool {
-    const { assert!(N * N == LEN && N <= 4) };
+    out: &mut [Complex<T>; LEN],
+) -> bool
+where
+    for<'a> WholePower<'a, T, N, LEN>: pulp::WithSimd<Output = ()>,
+{
+    const { assert!(N * N == LEN && (N == 3 || N == 4)) };
     let Some(s) = v4() else {
         return false;
     };
-    pulp::Simd::vectorize(s, RowPower::<N, LEN> { s, m, k, out });
+    pulp::Simd::vectorize(s, WholePower::<T, N, LEN> { s, m, k, out });
     true
 }
 
@@ -160,11 +174,160 @@ fn power<const N: usize, const LEN: usize>(
 /// order; `false` (and `out` untouched) without AVX-512.
 #[inline]
 pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
-    power::<4, 16>(m, k, out)
+    power::<f64, 4, 16>(m, k, out)
+}
+
+/// A `Complex<f32>` matrix of up to 4×4 as two planes, the real parts and
+/// the imaginary parts, each a whole row-major 4×4 matrix in one 512-bit
+/// vector: row `i` fills the 128-bit lane `i` (a 3×3 matrix leaves the
+/// last lane and each row's last entry zero).
+///
+/// Row `i` of `X·Y` is `Σ_l x_il·Y_l`. In this layout the term `l` for all
+/// rows at once is `col_l(X) ∘ row_l(Y)`, where `col_l` spreads entry `l`
+/// of each row across its lane (an in-lane shuffle, one cycle) and `row_l`
+/// copies row `l` into every lane (a lane shuffle, three cycles). A 4×4
+/// complex product is then 16 vector multiply-adds, eight in-lane
+/// shuffles of `X` and eight lane shuffles of `Y` (none for the multiply
+/// by `A`, whose are formed once), all in registers: the shuffles run on
+/// one port and the multiply-adds on the other two. The AVX2 row-pair
+/// kernel ([`super::complex4`]) needs 32 multiply-adds and 24 shuffles.
+type Planes32 = [__m512; 2];
+
+/// `row_l(Y)` of both planes, for every `l < N`.
+type RowsEverywhere<const N: usize> = [Planes32; N];
+
+/// Entry `l` of every row, spread across the row's lane.
+#[inline(always)]
+fn col_spread(s: V4, plane: __m512, l: usize) -> __m512 {
+    let f = s.avx512f;
+    match l {
+        0 => f._mm512_permute_ps::<0b00_00_00_00>(plane),
+        1 => f._mm512_permute_ps::<0b01_01_01_01>(plane),
+        2 => f._mm512_permute_ps::<0b10_10_10_10>(plane),
+        _ => f._mm512_permute_ps::<0b11_11_11_11>(plane),
+    }
+}
+
+/// Row `l` (lane `l`) copied into every lane.
+#[inline(always)]
+fn row_spread(s: V4, plane: __m512, l: usize) -> __m512 {
+    let f = s.avx512f;
+    match l {
+        0 => f._mm512_shuffle_f32x4::<0b00_00_00_00>(plane, plane),
+        1 => f._mm512_shuffle_f32x4::<0b01_01_01_01>(plane, plane),
+        2 => f._mm512_shuffle_f32x4::<0b10_10_10_10>(plane, plane),
+        _ => f._mm512_shuffle_f32x4::<0b11_11_11_11>(plane, plane),
+    }
+}
+
+#[inline(always)]
+fn rows_everywhere<const N: usize>(s: V4, y: &Planes32) -> RowsEverywhere<N> {
+    let mut out = [*y; N];
+    for (l, o) in out.iter_mut().enumerate() {
+        *o = [row_spread(s, y[0], l), row_spread(s, y[1], l)];
+    }
+    out
+}
+
+/// `Σ_l x_l·y_l` over `l` in `from..to`, complex and lane-wise: the real
+/// part one chain (a multiply, then fused multiply-adds, `−im·im` by
+/// `vfnmadd`), the imaginary part another.
+#[inline(always)]
+fn chain32<const N: usize>(
+    s: V4,
+    x: &Planes32,
+    y: &RowsEverywhere<N>,
+    from: usize,
+    to: usize,
+) -> Planes32 {
+    let f = s.avx512f;
+    let (xr, xi) = (col_spread(s, x[0], from), col_spread(s, x[1], from));
+    let [yr, yi] = y[from];
+    let mut re = f._mm512_fnmadd_ps(xi, yi, f._mm512_mul_ps(xr, yr));
+    let mut im = f._mm512_fmadd_ps(xi, yr, f._mm512_mul_ps(xr, yi));
+    for (l, &[yr, yi]) in y.iter().enumerate().take(to).skip(from + 1) {
+        let (xr, xi) = (col_spread(s, x[0], l), col_spread(s, x[1], l));
+        re = f._mm512_fnmadd_ps(xi, yi, f._mm512_fmadd_ps(xr, yr, re));
+        im = f._mm512_fmadd_ps(xi, yr, f._mm512_fmadd_ps(xr, yi, im));
+    }
+    [re, im]
+}
+
+/// `X·Y` in planes: two chains per part (terms `0, 1` and `2 … N−1`)
+/// joined by an add, as in the AVX2 kernels.
+#[inline(always)]
+fn mul_planes32<const N: usize>(s: V4, x: &Planes32, y: &RowsEverywhere<N>) -> Planes32 {
+    let f = s.avx512f;
+    let lo = chain32(s, x, y, 0, 2);
+    let hi = chain32(s, x, y, 2, N);
+    [f._mm512_add_ps(lo[0], hi[0]), f._mm512_add_ps(lo[1], hi[1])]
+}
+
+/// Lane indices that gather the real parts (`EVEN`) or the imaginary
+/// parts (`ODD`) of two interleaved vectors, and that interleave two
+/// planes back (`LOW`: rows 0 and 1, `HIGH`: rows 2 and 3).
+const EVEN: [i32; 16] = [0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30];
+const ODD: [i32; 16] = [1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31];
+const LOW: [i32; 16] = [0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23];
+const HIGH: [i32; 16] = [8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31];
+
+impl<const N: usize, const LEN: usize> pulp::WithSimd for WholePower<'_, f32, N, LEN> {
+    type Output = ();
+    /// The left-to-right schedule of [`super::schedule`]; the multiply by
+    /// `A` reuses `A`'s spread rows, formed once.
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _: S) {
+        let WholePower { s, m, k, out } = self;
+        let f = s.avx512f;
+        let mut padded = [Complex::new(0.0f32, 0.0); 16];
+        for (row, src) in padded.chunks_exact_mut(4).zip(m.chunks_exact(N)) {
+            row[..N].copy_from_slice(src);
+        }
+        let [v0, v1]: [__m512; 2] = pulp::cast(padded);
+        let a = [
+            f._mm512_permutex2var_ps(v0, pulp::cast(EVEN), v1),
+            f._mm512_permutex2var_ps(v0, pulp::cast(ODD), v1),
+        ];
+        let a_rows = rows_everywhere::<N>(s, &a);
+        let mut cur = a;
+        let mut bit = 63 - k.leading_zeros();
+        while bit > 0 {
+            bit -= 1;
+            tally();
+            cur = mul_planes32(s, &cur, &rows_everywhere::<N>(s, &cur));
+            if (k >> bit) & 1 == 1 {
+                tally();
+                cur = mul_planes32(s, &cur, &a_rows);
+            }
+        }
+        let rows = [
+            f._mm512_permutex2var_ps(cur[0], pulp::cast(LOW), cur[1]),
+            f._mm512_permutex2var_ps(cur[0], pulp::cast(HIGH), cur[1]),
+        ];
+        let padded: [Complex<f32>; 16] = pulp::cast(rows);
+        for (dst, row) in out.chunks_exact_mut(N).zip(padded.chunks_exact(4)) {
+            dst.copy_from_slice(&row[..N]);
+        }
+    }
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f32>` matrix in row-major
+/// order; `false` (and `out` untouched) without AVX-512.
+#[inline]
+pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
+    power::<f32, 4, 16>(m, k, out)
+}
+
+/// `out ← A^k` (`k ≥ 1`) for a 3×3 `Complex<f32>` matrix in row-major
+/// order; `false` (and `out` untouched) without AVX-512.
+#[inline]
+pub(crate) fn power3_c32(m: &[Complex<f32>; 9], k: u64, out: &mut [Complex<f32>; 9]) -> bool {
+    power::<f32, 3, 9>(m, k, out)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::simd3::tests::naive as naive3;
     use super::super::simd4::tests::naive;
     use super::*;
 
@@ -189,6 +352,32 @@ mod tests {
             );
             if ran {
                 assert_eq!(p, naive(&m, k), "k = {k}");
+            }
+        }
+    }
+
+    /// Gaussian integers with parts in −2…2 (`|z| ≤ 2√2`): every entry and
+    /// partial sum of a 4×4 power up to 6 stays below `(4·2√2)^6 < 2^24`,
+    /// exact in `f32`, and so for 3×3. A wrong lane shuffle, a dropped
+    /// term or a sign slip in the real or imaginary chain shows as a
+    /// mismatch.
+    #[test]
+    fn gaussian_integer_powers_are_exact_in_f32_planes() {
+        let z = |i: usize| Complex::new((i * 3 % 5) as f32 - 2.0, (i * 2 % 5) as f32 - 2.0);
+        let m4: [Complex<f32>; 16] = std::array::from_fn(z);
+        let m3: [Complex<f32>; 9] = std::array::from_fn(z);
+        for k in 1..=6 {
+            let mut p4 = [Complex::new(f32::NAN, f32::NAN); 16];
+            let mut p3 = [Complex::new(f32::NAN, f32::NAN); 9];
+            let ran = [power4_c32(&m4, k, &mut p4), power3_c32(&m3, k, &mut p3)];
+            assert_eq!(
+                ran,
+                [v4().is_some(); 2],
+                "the kernels run exactly where AVX-512 is"
+            );
+            if ran[0] {
+                assert_eq!(p4, naive(&m4, k), "4×4, k = {k}");
+                assert_eq!(p3, naive3(&m3, k), "3×3, k = {k}");
             }
         }
     }

@@ -18,8 +18,9 @@
 //!   has no `unsafe`), 3×3 and 4×4 powers run whole in vector registers in
 //!   a diagonal layout: `f32`, `f64` and 3×3 complex matrices directly
 //!   (complex as real and imaginary planes; 4×4 complex matrices in planes
-//!   of rows, see `complex4.rs`, and 4×4 `Complex<f64>` one row per
-//!   register on CPUs with AVX-512, see `complex512.rs`), and integers exactly in `f64` lanes
+//!   of rows, see `complex4.rs`; on CPUs with AVX-512, 4×4 `Complex<f64>`
+//!   one row per register and 3×3 and 4×4 `Complex<f32>` as two whole
+//!   planes, see `complex512.rs`), and integers exactly in `f64` lanes
 //!   when one a-priori bound for the whole power (`n^(k−1)·max|A|^k`)
 //!   stays below 2^51, or in `i32` lanes below 2^30 on CPUs whose 32-bit
 //!   vector multiply is fast (AMD; see `gemm.rs`). Other integer powers
@@ -313,7 +314,7 @@ macro_rules! impl_float {
 impl_float!(
     f32 => true, cfg!(target_arch = "x86_64"), power4_f32, power3_f32, scalar_power2, false, cfg!(target_arch = "x86_64"), power4_f32_pair, power3_f32_pair;
     f64 => true, cfg!(target_arch = "x86_64"), power4_f64, power3_f64, scalar_power2, false, cfg!(target_arch = "x86_64"), power4_f64_pair, power3_f64_pair;
-    Complex<f32> => false, cfg!(target_arch = "x86_64"), power4_c32, power3_c32, power2_c32, cfg!(target_arch = "x86_64"), false, no_power, no_power;
+    Complex<f32> => false, cfg!(target_arch = "x86_64"), power4_c32_any, power3_c32_any, power2_c32, cfg!(target_arch = "x86_64"), false, no_power, no_power;
     Complex<f64> => false, cfg!(target_arch = "x86_64"), power4_c64_any, power3_c64, power2_c64, cfg!(target_arch = "x86_64"), false, no_power, no_power
 );
 
@@ -361,13 +362,27 @@ fn power4_c64_any(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) 
     complex512::power4_c64(m, k, out) || power4_c64(m, k, out)
 }
 
+/// 3×3 and 4×4 `Complex<f32>` powers: whole planes in AVX-512 registers
+/// where the CPU has AVX-512, else the AVX2 kernels.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn power4_c32_any(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
+    complex512::power4_c32(m, k, out) || power4_c32(m, k, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn power3_c32_any(m: &[Complex<f32>; 9], k: u64, out: &mut [Complex<f32>; 9]) -> bool {
+    complex512::power3_c32(m, k, out) || power3_c32(m, k, out)
+}
+
 #[cfg(not(target_arch = "x86_64"))]
 use {
-    no_power as power4_c32, no_power as power4_c64_any, no_power as power4_f32,
-    no_power as power4_f64, no_power as power3_c32, no_power as power3_c64, no_power as power3_f32,
-    no_power as power3_f64, no_power as power4_f32_pair, no_power as power4_f64_pair,
-    no_power as power3_f32_pair, no_power as power3_f64_pair, scalar_power2 as power2_c32,
-    scalar_power2 as power2_c64,
+    no_power as power4_c32_any, no_power as power4_c64_any, no_power as power4_f32,
+    no_power as power4_f64, no_power as power3_c32_any, no_power as power3_c64,
+    no_power as power3_f32, no_power as power3_f64, no_power as power4_f32_pair,
+    no_power as power4_f64_pair, no_power as power3_f32_pair, no_power as power3_f64_pair,
+    scalar_power2 as power2_c32, scalar_power2 as power2_c64,
 };
 
 /// No kernel: every type off x86-64, and the complex types' pair slots

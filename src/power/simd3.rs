@@ -226,7 +226,8 @@ pub(crate) fn power3_f32_pair(m: &[[f32; 9]; 2], k: u64, out: &mut [[f32; 9]; 2]
     power_real::<_, Pair<[__m128; 3]>>(m, k, out)
 }
 
-/// `out ← A^k` (`k ≥ 1`) for a 3×3 `Complex<f32>` matrix in row-major order.
+/// `out ← A^k` (`k ≥ 1`) for a 3×3 `Complex<f32>` matrix in row-major order
+/// (on CPUs without AVX-512; see [`super::complex512`]).
 #[inline]
 pub(crate) fn power3_c32(m: &[Complex<f32>; 9], k: u64, out: &mut [Complex<f32>; 9]) -> bool {
     power_complex::<f32, [__m128; 3], 9>(m, k, out)
@@ -373,12 +374,12 @@ fn int_diags<T: CheckedElem, V: Copy + Default>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::int::coarse_bound_bits;
     use super::super::simd4::tests::{near_i32_limit, ran};
     use super::*;
 
-    fn naive<T>(m: &[T; 9], k: u64) -> [T; 9]
+    pub(in crate::power) fn naive<T>(m: &[T; 9], k: u64) -> [T; 9]
     where
         T: Copy + Default + std::ops::Mul<Output = T> + std::iter::Sum,
     {
