@@ -381,4 +381,116 @@ mod tests {
             }
         }
     }
+
+    /// Parts uniform in `[−1, 1)`, from a fixed xorshift stream.
+    fn random_matrix<const LEN: usize>(state: &mut u64) -> [Complex<f64>; LEN] {
+        let mut next = || {
+            *state ^= *state << 13;
+            *state ^= *state >> 7;
+            *state ^= *state << 17;
+            (*state >> 11) as f64 / (1u64 << 52) as f64 - 1.0
+        };
+        std::array::from_fn(|_| Complex::new(next(), next()))
+    }
+
+    /// Every entry of `got` within `2·((1 + γ)^(k−1) − 1)·(|A|^k)_ij` of
+    /// the reference `want` (`A^k` by plain products in `f64`), with
+    /// `γ = γ_(3n+2)` in the unit roundoff `u`: the bound that
+    /// `tests/power_props.rs` justifies for every float kernel, which the
+    /// result and the reference each satisfy.
+    fn assert_within(
+        got: &[Complex<f64>],
+        want: &[Complex<f64>],
+        abs_power: &[f64],
+        n: usize,
+        k: u64,
+        u: f64,
+        what: &str,
+    ) {
+        let nu = (3 * n + 2) as f64 * u;
+        let gamma = nu / (1.0 - nu);
+        let relative = 2.0 * ((1.0 + gamma).powi(k as i32 - 1) - 1.0);
+        for ((g, w), b) in got.iter().zip(want).zip(abs_power) {
+            assert!(
+                (g - w).norm() <= relative * b,
+                "{what}, k = {k}: {g} against {w} (bound {})",
+                relative * b
+            );
+        }
+    }
+
+    /// A register kernel for row-major matrices of `LEN` entries.
+    type Kernel<T, const LEN: usize> = fn(&[Complex<T>; LEN], u64, &mut [Complex<T>; LEN]) -> bool;
+
+    /// Runs each named kernel on `m` and checks that it ran where expected
+    /// and that its result is within the bound of [`assert_within`].
+    #[allow(clippy::too_many_arguments)] // one case of the test below
+    fn check_kernels<T: Copy + Default, const LEN: usize>(
+        kernels: &[(&str, Kernel<T, LEN>, bool)],
+        m: &[Complex<T>; LEN],
+        k: u64,
+        widen: fn(&Complex<T>) -> Complex<f64>,
+        want: &[Complex<f64>; LEN],
+        abs_power: &[f64; LEN],
+        u: f64,
+    ) {
+        let n = LEN.isqrt();
+        for &(what, kernel, expected) in kernels {
+            let mut p = [Complex::new(T::default(), T::default()); LEN];
+            assert_eq!(kernel(m, k, &mut p), expected, "{what} ran");
+            if expected {
+                assert_within(&p.map(|z| widen(&z)), want, abs_power, n, k, u, what);
+            }
+        }
+    }
+
+    /// The AVX2 and AVX-512 complex register kernels side by side on random
+    /// matrices, each against plain products: on a CPU with AVX-512 the
+    /// public entry points only reach the AVX-512 ones, so this keeps the
+    /// AVX2 kernels' rounding under test there too (the exact tests above
+    /// cannot see a rounding fault such as a lost fused step).
+    #[test]
+    fn every_complex_register_kernel_within_the_rounding_bound() {
+        use super::super::{complex4, simd3, simd4::v3};
+        let (has_v3, has_v4) = (v3().is_some(), v4().is_some());
+        let to32 = |z: &Complex<f64>| Complex::new(z.re as f32, z.im as f32);
+        let to64 = |z: &Complex<f32>| Complex::new(f64::from(z.re), f64::from(z.im));
+        let same = |z: &Complex<f64>| *z;
+        let (u64_, u32_) = (f64::EPSILON / 2.0, f64::from(f32::EPSILON) / 2.0);
+        let mut state = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..24 {
+            for k in [2, 3, 5, 10, 17, 31, 64] {
+                let m4: [Complex<f64>; 16] = random_matrix(&mut state);
+                let m3: [Complex<f64>; 9] = random_matrix(&mut state);
+                let abs4 = naive(&m4.map(|z| z.norm()), k);
+                let abs3 = naive3(&m3.map(|z| z.norm()), k);
+                let c64_4: [(&str, Kernel<f64, 16>, bool); 2] = [
+                    ("c64 4×4 AVX2", complex4::power4_c64, has_v3),
+                    ("c64 4×4 AVX-512", power4_c64, has_v4),
+                ];
+                check_kernels(&c64_4, &m4, k, same, &naive(&m4, k), &abs4, u64_);
+                let c64_3: [(&str, Kernel<f64, 9>, bool); 1] =
+                    [("c64 3×3 AVX2", simd3::power3_c64, has_v3)];
+                check_kernels(&c64_3, &m3, k, same, &naive3(&m3, k), &abs3, u64_);
+
+                // `f32` inputs, references from them in `f64`: far within
+                // the `f32` bound, so its full width is what is checked.
+                let (m4, m3) = (m4.map(|z| to32(&z)), m3.map(|z| to32(&z)));
+                let abs4 = naive(&m4.map(|z| f64::from(z.norm())), k);
+                let abs3 = naive3(&m3.map(|z| f64::from(z.norm())), k);
+                let c32_4: [(&str, Kernel<f32, 16>, bool); 2] = [
+                    ("c32 4×4 AVX2", complex4::power4_c32, has_v3),
+                    ("c32 4×4 AVX-512", power4_c32, has_v4),
+                ];
+                let want4 = naive(&m4.map(|z| to64(&z)), k);
+                check_kernels(&c32_4, &m4, k, to64, &want4, &abs4, u32_);
+                let c32_3: [(&str, Kernel<f32, 9>, bool); 2] = [
+                    ("c32 3×3 AVX2", simd3::power3_c32, has_v3),
+                    ("c32 3×3 AVX-512", power3_c32, has_v4),
+                ];
+                let want3 = naive3(&m3.map(|z| to64(&z)), k);
+                check_kernels(&c32_3, &m3, k, to64, &want3, &abs3, u32_);
+            }
+        }
+    }
 }
