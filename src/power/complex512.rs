@@ -48,6 +48,7 @@ use pulp::x86::V4;
 
 use super::gemm::v4;
 use super::schedule::tally;
+use super::simd4::{power_in_registers, InRegisters};
 
 /// A row in memory, padded to four entries: one 512-bit vector.
 type Row = [Complex<f64>; 4];
@@ -193,6 +194,11 @@ pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>
 /// kernel ([`super::complex4`]) needs 32 multiply-adds and 24 shuffles.
 type Planes32 = [__m512; 2];
 
+/// [`Planes32`] of an `N`×`N` matrix: `N` is how many rows a product
+/// spreads and sums over.
+#[derive(Clone, Copy)]
+struct Planes32Of<const N: usize>(Planes32);
+
 /// `row_l(Y)` of both planes, for every `l < N`.
 type RowsEverywhere<const N: usize> = [Planes32; N];
 
@@ -263,6 +269,20 @@ fn mul_planes32<const N: usize>(s: V4, x: &Planes32, y: &RowsEverywhere<N>) -> P
     [f._mm512_add_ps(lo[0], hi[0]), f._mm512_add_ps(lo[1], hi[1])]
 }
 
+/// The planes as a register kernel of [`power_in_registers`]: the spread
+/// rows of `A` are formed once for every multiply by `A`.
+impl<const N: usize> InRegisters<V4> for Planes32Of<N> {
+    type Rotated = RowsEverywhere<N>;
+    #[inline(always)]
+    fn rotated(&self, s: V4) -> RowsEverywhere<N> {
+        rows_everywhere(s, &self.0)
+    }
+    #[inline(always)]
+    fn times(&self, s: V4, y: &RowsEverywhere<N>) -> Self {
+        Planes32Of(mul_planes32(s, &self.0, y))
+    }
+}
+
 /// Lane indices that gather the real parts (`EVEN`) or the imaginary
 /// parts (`ODD`) of two interleaved vectors, and that interleave two
 /// planes back (`LOW`: rows 0 and 1, `HIGH`: rows 2 and 3).
@@ -273,8 +293,7 @@ const HIGH: [i32; 16] = [8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 1
 
 impl<const N: usize, const LEN: usize> pulp::WithSimd for WholePower<'_, f32, N, LEN> {
     type Output = ();
-    /// The left-to-right schedule of [`super::schedule`]; the multiply by
-    /// `A` reuses `A`'s spread rows, formed once.
+    /// The schedule of [`power_in_registers`], on planes.
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _: S) {
         let WholePower { s, m, k, out } = self;
@@ -288,18 +307,7 @@ impl<const N: usize, const LEN: usize> pulp::WithSimd for WholePower<'_, f32, N,
             f._mm512_permutex2var_ps(v0, pulp::cast(EVEN), v1),
             f._mm512_permutex2var_ps(v0, pulp::cast(ODD), v1),
         ];
-        let a_rows = rows_everywhere::<N>(s, &a);
-        let mut cur = a;
-        let mut bit = 63 - k.leading_zeros();
-        while bit > 0 {
-            bit -= 1;
-            tally();
-            cur = mul_planes32(s, &cur, &rows_everywhere::<N>(s, &cur));
-            if (k >> bit) & 1 == 1 {
-                tally();
-                cur = mul_planes32(s, &cur, &a_rows);
-            }
-        }
+        let Planes32Of(cur) = power_in_registers(s, &Planes32Of::<N>(a), k);
         let rows = [
             f._mm512_permutex2var_ps(cur[0], pulp::cast(LOW), cur[1]),
             f._mm512_permutex2var_ps(cur[0], pulp::cast(HIGH), cur[1]),

@@ -353,6 +353,7 @@ use {
     simd3::{power3_c32, power3_c64, power3_f32, power3_f32_pair, power3_f64, power3_f64_pair},
     simd4::{power4_f32, power4_f32_pair, power4_f64, power4_f64_pair},
 };
+
 /// 4×4 `Complex<f64>` powers: one row per AVX-512 register where the CPU
 /// has AVX-512 (half the instructions of the AVX2 kernel), else the AVX2
 /// kernel.

@@ -197,16 +197,18 @@ fn diags_to_rows<L: Lanes4>(s: V3, diags: &[L; 4]) -> [L; 4] {
 }
 
 /// A matrix held in vector registers (the diagonal layouts here and in
-/// [`super::simd3`], the row-pair planes of [`super::complex4`]): what
-/// [`power_in_registers`] needs of each kernel's element layout.
-pub(super) trait InRegisters: Copy {
+/// [`super::simd3`], the row-pair planes of [`super::complex4`], the
+/// AVX-512 planes of [`super::complex512`]): what [`power_in_registers`]
+/// needs of each kernel's element layout. `S` is the instruction-set token
+/// the kernel is written for.
+pub(super) trait InRegisters<S = V3>: Copy {
     /// What a product needs of its right-hand factor beyond the factor
     /// itself, formed once per factor: the rotations of every diagonal, or
     /// the partner planes.
     type Rotated;
-    fn rotated(&self, s: V3) -> Self::Rotated;
+    fn rotated(&self, s: S) -> Self::Rotated;
     /// `self·y`, `y` given by [`InRegisters::rotated`].
-    fn times(&self, s: V3, y: &Self::Rotated) -> Self;
+    fn times(&self, s: S, y: &Self::Rotated) -> Self;
 }
 
 impl<L: FloatLanes> InRegisters for [L; 4] {
@@ -227,7 +229,7 @@ impl<L: FloatLanes> InRegisters for [L; 4] {
 /// than iterating `schedule::steps`, which measured 4–5 ns slower per call
 /// at k = 10.
 #[inline(always)]
-pub(super) fn power_in_registers<M: InRegisters>(s: V3, a: &M, k: u64) -> M {
+pub(super) fn power_in_registers<S: Copy, M: InRegisters<S>>(s: S, a: &M, k: u64) -> M {
     let a_rot = a.rotated(s);
     let mut cur = *a;
     let mut bit = 63 - k.leading_zeros();
