@@ -141,7 +141,8 @@ pub(crate) fn fast_i32_multiply() -> bool {
 }
 
 /// AVX-512 (F, BW, CD, DQ, VL: x86-64-v4), when the CPU has it (detected
-/// once). Only the float strip products use it.
+/// once). The float strip products and the 4×4 register kernels of
+/// `real512` use it.
 #[cfg(target_arch = "x86_64")]
 pub(crate) fn v4() -> Option<pulp::x86::V4> {
     static V4: std::sync::OnceLock<Option<pulp::x86::V4>> = std::sync::OnceLock::new();

@@ -66,6 +66,14 @@ pub(crate) trait CheckedElem: IntRing + Ord {
     /// `u64`: its bit length `e` gives `|x| ≤ 2^e`, at one xor and one or per
     /// entry, cheaper than an exact maximum.
     fn sign_folded(self) -> u64;
+    /// `|x| − 1` (`0` for `x = 0`), saturated to `u64`: its bit length `e`
+    /// gives `|x| ≤ 2^e` exactly when `|x|` is a power of two too, where
+    /// [`CheckedElem::sign_folded`] is a bit looser (`|x| = 1` gives
+    /// `e = 1`). The whole-power bounds multiply `e` by `k`, so that bit
+    /// decides whether small-entry powers (entries in `{−1, 0, 1}`, 0/1
+    /// adjacency matrices) fit the narrow lanes; single products keep the
+    /// cheaper fold.
+    fn reduced_magnitude(self) -> u64;
     /// Largest `b` with `2^b ≤ T::MAX`.
     const SAFE_BITS: u64;
     /// `T::MIN` and `T::MAX` as `f64` (exact for the 8- and 16-bit types,
@@ -113,6 +121,11 @@ macro_rules! checked_narrow {
             fn sign_folded(self) -> u64 {
                 (if self < 0 { !self } else { self }) as u64
             }
+            #[inline(always)]
+            #[allow(unused_comparisons)]
+            fn reduced_magnitude(self) -> u64 {
+                (if self < 0 { !self } else if self > 0 { self - 1 } else { 0 }) as u64
+            }
             const SAFE_BITS: u64 = (<$t>::MAX as u128).count_ones() as u64 - 1;
             const MIN_F64: f64 = <$t>::MIN as f64;
             const MAX_F64: f64 = <$t>::MAX as f64;
@@ -148,6 +161,12 @@ macro_rules! checked_wide {
             #[allow(unused_comparisons)]
             fn sign_folded(self) -> u64 {
                 let f = if self < 0 { !self } else { self };
+                u64::try_from(f).unwrap_or(u64::MAX)
+            }
+            #[inline(always)]
+            #[allow(unused_comparisons)]
+            fn reduced_magnitude(self) -> u64 {
+                let f = if self < 0 { !self } else if self > 0 { self - 1 } else { 0 };
                 u64::try_from(f).unwrap_or(u64::MAX)
             }
             const SAFE_BITS: u64 = (<$t>::MAX as u128).count_ones() as u64 - 1;
@@ -446,12 +465,14 @@ fn coarse_bound_within<T: CheckedElem>(entries: &[T], n: usize, k: u64, bits: u6
 /// matrix (see [`quick_bound_bits`]).
 #[inline(always)]
 pub(crate) fn coarse_bound_bits<T: CheckedElem>(entries: &[T], n: usize, k: u64) -> u64 {
-    let folded = entries.iter().fold(0u64, |acc, v| acc | v.sign_folded());
+    let folded = entries
+        .iter()
+        .fold(0u64, |acc, v| acc | v.reduced_magnitude());
     quick_bound_bits(folded, n, k)
 }
 
 /// The exponent of the quick bound (`k ≥ 1`): `folded` is the OR of the
-/// entries' [`CheckedElem::sign_folded`] values, so with `e` its bit length
+/// entries' [`CheckedElem::reduced_magnitude`] values, so with `e` its bit length
 /// `max|A| ≤ 2^e`, and with `n ≤ 2^c`, `B_k ≤ 2^(c·(k−1) + e·k)`. Shared by
 /// the scalar test and the one the register kernel runs on its vectors.
 #[inline(always)]
@@ -803,7 +824,63 @@ fn small_mul_checked<T: CheckedElem, const N: usize>(
 
 #[cfg(test)]
 mod tests {
-    use super::power_bound_fits;
+    use super::{power_bound_fits, CheckedElem};
+
+    /// The bit length `e` of [`CheckedElem::reduced_magnitude`] is the
+    /// least `e` with `|x| ≤ 2^e`, for every sign, both ends of every
+    /// range and both sides of every power of two.
+    #[test]
+    fn reduced_magnitude_gives_the_least_power_of_two() {
+        fn check<T: CheckedElem + std::fmt::Debug>(values: impl IntoIterator<Item = T>) {
+            for x in values {
+                let e = u64::BITS - x.reduced_magnitude().leading_zeros();
+                let mag = x.magnitude();
+                if mag <= 1 << 64 {
+                    assert!(mag <= 1u128 << e, "{x:?}: |x| > 2^{e}");
+                    assert!(e == 0 || mag > 1u128 << (e - 1), "{x:?}: 2^{e} not least");
+                } else {
+                    assert_eq!(x.reduced_magnitude(), u64::MAX, "{x:?}: not saturated");
+                }
+            }
+        }
+        let around = |p: u32| [(1i128 << p) - 1, 1 << p, (1 << p) + 1];
+        let signed: Vec<i128> = (0..70)
+            .flat_map(around)
+            .flat_map(|v| [v, -v])
+            .chain([0, 1, -1, i128::MAX, i128::MIN])
+            .collect();
+        check(
+            signed
+                .iter()
+                .filter_map(|&v| i64::try_from(v).ok())
+                .chain([i64::MIN, i64::MAX]),
+        );
+        check(
+            signed
+                .iter()
+                .filter_map(|&v| i8::try_from(v).ok())
+                .chain([i8::MIN, i8::MAX]),
+        );
+        check(signed.iter().copied());
+        check(
+            signed
+                .iter()
+                .filter_map(|&v| u64::try_from(v).ok())
+                .chain([u64::MAX]),
+        );
+        check(
+            signed
+                .iter()
+                .filter_map(|&v| u8::try_from(v).ok())
+                .chain([u8::MAX]),
+        );
+        check(
+            signed
+                .iter()
+                .filter_map(|&v| u128::try_from(v).ok())
+                .chain([u128::MAX]),
+        );
+    }
 
     #[test]
     fn power_bound_edges() {

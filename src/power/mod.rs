@@ -20,10 +20,13 @@
 //!   (complex as real and imaginary planes; 4×4 complex matrices in planes
 //!   of rows, see `complex4.rs`; on CPUs with AVX-512, 4×4 `Complex<f64>`
 //!   one row per register and 3×3 and 4×4 `Complex<f32>` as two whole
-//!   planes, see `complex512.rs`), and integers exactly in `f64` lanes
+//!   planes, see `complex512.rs`; and 4×4 `f32` and `f64` as whole
+//!   matrices in one or two registers, rows in memory order, see
+//!   `real512.rs`), and integers exactly in `f64` lanes
 //!   when one a-priori bound for the whole power (`n^(k−1)·max|A|^k`)
 //!   stays below 2^51, or in `i32` lanes below 2^30 on CPUs whose 32-bit
-//!   vector multiply is fast (AMD; see `gemm.rs`). Other integer powers
+//!   vector multiply is fast (AMD; see `gemm.rs`), or, at 4×4 on CPUs
+//!   with AVX-512, in `f32` lanes below 2^24. Other integer powers
 //!   for `n ≤ 4` use the same bound to run their products unchecked, with
 //!   per-product 128-bit checks only as the fallback; 8- and 16-bit types,
 //!   whose bound fails for nearly every call, instead run in `f64` (`i64`
@@ -94,6 +97,8 @@ mod int;
 mod lanes;
 mod lu;
 mod modular;
+#[cfg(target_arch = "x86_64")]
+mod real512;
 mod schedule;
 #[cfg(target_arch = "x86_64")]
 mod simd2;
@@ -312,8 +317,8 @@ macro_rules! impl_float {
     )*};
 }
 impl_float!(
-    f32 => true, cfg!(target_arch = "x86_64"), power4_f32, power3_f32, scalar_power2, false, cfg!(target_arch = "x86_64"), power4_f32_pair, power3_f32_pair;
-    f64 => true, cfg!(target_arch = "x86_64"), power4_f64, power3_f64, scalar_power2, false, cfg!(target_arch = "x86_64"), power4_f64_pair, power3_f64_pair;
+    f32 => true, cfg!(target_arch = "x86_64"), power4_f32_any, power3_f32, scalar_power2, false, cfg!(target_arch = "x86_64"), power4_f32_pair_any, power3_f32_pair;
+    f64 => true, cfg!(target_arch = "x86_64"), power4_f64_any, power3_f64, scalar_power2, false, cfg!(target_arch = "x86_64"), power4_f64_pair_any, power3_f64_pair;
     Complex<f32> => false, cfg!(target_arch = "x86_64"), power4_c32_any, power3_c32_any, power2_c32, cfg!(target_arch = "x86_64"), false, no_power, no_power;
     Complex<f64> => false, cfg!(target_arch = "x86_64"), power4_c64_any, power3_c64, power2_c64, cfg!(target_arch = "x86_64"), false, no_power, no_power
 );
@@ -376,17 +381,41 @@ fn power4_c32_any(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) 
 
 #[cfg(target_arch = "x86_64")]
 #[inline]
+fn power4_f64_any(m: &[f64; 16], k: u64, out: &mut [f64; 16]) -> bool {
+    real512::power4_f64(m, k, out) || power4_f64(m, k, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn power4_f64_pair_any(m: &[[f64; 16]; 2], k: u64, out: &mut [[f64; 16]; 2]) -> bool {
+    real512::power4_f64_pair(m, k, out) || power4_f64_pair(m, k, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn power4_f32_pair_any(m: &[[f32; 16]; 2], k: u64, out: &mut [[f32; 16]; 2]) -> bool {
+    real512::power4_f32_pair(m, k, out) || power4_f32_pair(m, k, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn power4_f32_any(m: &[f32; 16], k: u64, out: &mut [f32; 16]) -> bool {
+    real512::power4_f32(m, k, out) || power4_f32(m, k, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
 fn power3_c32_any(m: &[Complex<f32>; 9], k: u64, out: &mut [Complex<f32>; 9]) -> bool {
     complex512::power3_c32(m, k, out) || power3_c32(m, k, out)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 use {
-    no_power as power4_c32_any, no_power as power4_c64_any, no_power as power4_f32,
-    no_power as power4_f64, no_power as power3_c32_any, no_power as power3_c64,
-    no_power as power3_f32, no_power as power3_f64, no_power as power4_f32_pair,
-    no_power as power4_f64_pair, no_power as power3_f32_pair, no_power as power3_f64_pair,
-    scalar_power2 as power2_c32, scalar_power2 as power2_c64,
+    no_power as power4_c32_any, no_power as power4_c64_any, no_power as power4_f32_any,
+    no_power as power4_f64_any, no_power as power4_f64, no_power as power3_c32_any,
+    no_power as power3_c64, no_power as power3_f32, no_power as power3_f64,
+    no_power as power4_f32_pair_any, no_power as power4_f64_pair_any, no_power as power3_f32_pair,
+    no_power as power3_f64_pair, scalar_power2 as power2_c32, scalar_power2 as power2_c64,
 };
 
 /// No kernel: every type off x86-64, and the complex types' pair slots

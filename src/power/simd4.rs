@@ -375,16 +375,16 @@ pub(super) fn power_real<M, D: DiagLayout<M> + InRegisters>(m: &M, k: u64, out: 
 /// pipeline slots the other's leaves idle. For stacks, whose matrices share
 /// the exponent and so the schedule.
 #[derive(Clone, Copy)]
-pub(super) struct Pair<M>([M; 2]);
+pub(super) struct Pair<M>(pub(super) [M; 2]);
 
-impl<M: InRegisters> InRegisters for Pair<M> {
+impl<S: Copy, M: InRegisters<S>> InRegisters<S> for Pair<M> {
     type Rotated = [M::Rotated; 2];
     #[inline(always)]
-    fn rotated(&self, s: V3) -> [M::Rotated; 2] {
+    fn rotated(&self, s: S) -> [M::Rotated; 2] {
         [self.0[0].rotated(s), self.0[1].rotated(s)]
     }
     #[inline(always)]
-    fn times(&self, s: V3, y: &[M::Rotated; 2]) -> Self {
+    fn times(&self, s: S, y: &[M::Rotated; 2]) -> Self {
         Pair([self.0[0].times(s, &y[0]), self.0[1].times(s, &y[1])])
     }
 }
@@ -496,7 +496,7 @@ fn load<T: Pod, V: Pod>(src: &[T]) -> V {
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 integer matrix, computed in
-/// `i32` lanes or in `f64`; `false` (nothing written) without AVX2+FMA,
+/// `i32`, `f32` (AVX-512 only) or `f64` lanes; `false` (nothing written) without AVX2+FMA,
 /// when an entry is outside `i64`, or when the quick bound test fails.
 ///
 /// Exact only when every entry of every power the schedule forms, and every
@@ -508,8 +508,10 @@ fn load<T: Pod, V: Pod>(src: &[T]) -> V {
 /// instructions instead of a scalar pass over the entries. When that bound
 /// is at most 2^30, every value fits `i32`, and the `i32` kernel runs
 /// instead if the bound asks for `i32_lanes` (on CPUs with fast 32-bit
-/// multiplies, [`super::gemm::fast_i32_multiply`]). `Bound::Proved` always
-/// takes the `f64` kernel.
+/// multiplies, [`super::gemm::fast_i32_multiply`]); otherwise, within
+/// `2^F32_BITS` and on a CPU with AVX-512, the `f32` plane kernel of
+/// [`super::real512`]. `Bound::Proved` always takes the `f64` kernel (on
+/// AVX-512 CPUs also [`super::real512`]'s).
 ///
 /// The entries are converted to `i64` inside the dispatch (see
 /// [`CheckedElem::to_i64_bits`]; an entry outside `i64` gives `false`): a
@@ -521,12 +523,29 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
     out: &mut [T; 16],
     bound: Bound,
 ) -> bool {
-    struct Op<'a, T>(V3, &'a [T; 16], u64, &'a mut [T; 16], Bound);
-    impl<T: CheckedElem> pulp::WithSimd for Op<'_, T> {
+    if let Some(s) = super::gemm::v4() {
+        return power4_int_exact_in(s, m, k, out, bound);
+    }
+    v3().is_some_and(|s| power4_int_exact_in(s, m, k, out, bound))
+}
+
+/// [`power4_int_exact`] in the instruction set of `lanes` (the tests run
+/// both sets where the CPU has AVX-512).
+#[inline(always)]
+pub(super) fn power4_int_exact_in<T: CheckedElem, S: IntLanes4>(
+    lanes: S,
+    m: &[T; 16],
+    k: u64,
+    out: &mut [T; 16],
+    bound: Bound,
+) -> bool {
+    struct Op<'a, T, S>(S, &'a [T; 16], u64, &'a mut [T; 16], Bound);
+    impl<T: CheckedElem, S: IntLanes4> pulp::WithSimd for Op<'_, T, S> {
         type Output = bool;
         #[inline(always)]
-        fn with_simd<S: pulp::Simd>(self, _: S) -> bool {
-            let Op(s, m, k, out, bound) = self;
+        fn with_simd<Simd: pulp::Simd>(self, _: Simd) -> bool {
+            let Op(lanes, m, k, out, bound) = self;
+            let s = lanes.v3();
             let Some(ints) = load_int_rows(s, m) else {
                 return false;
             };
@@ -548,19 +567,60 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
                     store_int_rows(power4_i32(s, &ints, k), out);
                     return true;
                 }
+                if S::HAS_F32 && bits <= F32_BITS {
+                    store_int_rows(lanes.power_f32(&ints, k), out);
+                    return true;
+                }
             }
-            let diags = rows_to_diags(s, &int_rows_to_f64(s, &ints));
-            store_f64_diags_as_ints(s, &power_in_registers(s, &diags, k), out);
+            store_int_rows(lanes.power_f64(&ints, k), out);
             true
         }
     }
-    dispatch(|s| Op(s, m, k, out, bound)).unwrap_or(false)
+    pulp::Simd::vectorize(lanes, Op(lanes, m, k, out, bound))
+}
+
+/// The lane kernels of [`power4_int_exact`] in one instruction set: `f64`
+/// diagonals in AVX2 ([`V3`]); with AVX-512 ([`pulp::x86::V4`]), the whole
+/// matrix in one `f32` vector or two `f64` ones (see
+/// [`super::real512`]). Both sets share the `i32` kernel.
+pub(super) trait IntLanes4: pulp::Simd {
+    /// Whether [`IntLanes4::power_f32`] exists.
+    const HAS_F32: bool;
+    fn v3(self) -> V3;
+    /// `A^k` from the rows of `A` as `i64` lanes, every value within
+    /// `2^F32_BITS`.
+    fn power_f32(self, rows: &[__m256i; 4], k: u64) -> [[i64; 4]; 4];
+    /// `A^k` from the rows of `A` as `i64` lanes, every value below
+    /// [`EXACT_LIMIT`].
+    fn power_f64(self, rows: &[__m256i; 4], k: u64) -> [[i64; 4]; 4];
+}
+
+impl IntLanes4 for V3 {
+    const HAS_F32: bool = false;
+    #[inline(always)]
+    fn v3(self) -> V3 {
+        self
+    }
+    fn power_f32(self, _: &[__m256i; 4], _: u64) -> [[i64; 4]; 4] {
+        unreachable!("no f32 integer kernel in AVX2")
+    }
+    #[inline(always)]
+    fn power_f64(self, rows: &[__m256i; 4], k: u64) -> [[i64; 4]; 4] {
+        let s = self;
+        let diags = rows_to_diags(s, &int_rows_to_f64(s, rows));
+        let p = diags_to_rows(s, &power_in_registers(s, &diags, k));
+        let mut wide = [[0i64; 4]; 4];
+        for (w, row) in wide.iter_mut().zip(p) {
+            *w = f64_to_int(s, row);
+        }
+        wide
+    }
 }
 
 /// The rows of a 4×4 integer matrix as `i64` lanes, converted inside the
 /// dispatch (see [`power4_int_exact`]); `None` for an entry outside `i64`.
 #[inline(always)]
-fn load_int_rows<T: CheckedElem>(s: V3, m: &[T; 16]) -> Option<[__m256i; 4]> {
+pub(super) fn load_int_rows<T: CheckedElem>(s: V3, m: &[T; 16]) -> Option<[__m256i; 4]> {
     let mut ints = [s.avx._mm256_setzero_si256(); 4];
     for (row, src) in ints.iter_mut().zip(m.chunks_exact(4)) {
         let mut lanes = [0i64; 4];
@@ -683,19 +743,26 @@ fn outside_range<const D: usize>(
     })
 }
 
-/// The quick test of [`power4_int_exact`]: `x ^ (x < 0 ? −1 : 0)` is `|x|`
-/// or `|x| − 1`, so the bit length `e` of the OR of those gives
-/// `max|x| ≤ 2^e` (unsigned: the OR of the entries themselves).
+/// The quick test of [`power4_int_exact`] on the vectors: the bit length
+/// `e` of the OR of the entries' `|x| − 1` (`0` for `x = 0`; see
+/// [`CheckedElem::reduced_magnitude`]) gives `max|x| ≤ 2^e`. Signed lanes
+/// form it as `(x ^ (x < 0 ? −1 : 0)) + (x > 0 ? −1 : 0)`, unsigned ones as
+/// `x − 1 − (x = 0 ? −1 : 0)`.
 #[inline(always)]
-fn quick_bound_bits(s: V3, rows: &[__m256i; 4], k: u64, signed: bool) -> u64 {
+pub(super) fn quick_bound_bits(s: V3, rows: &[__m256i; 4], k: u64, signed: bool) -> u64 {
     let zero = s.avx._mm256_setzero_si256();
+    let one = s.avx._mm256_set1_epi64x(1);
     let mut folded = zero;
     for &row in rows {
         let f = if signed {
+            let negative = s.avx2._mm256_cmpgt_epi64(zero, row);
+            let positive = s.avx2._mm256_cmpgt_epi64(row, zero);
             s.avx2
-                ._mm256_xor_si256(row, s.avx2._mm256_cmpgt_epi64(zero, row))
+                ._mm256_add_epi64(s.avx2._mm256_xor_si256(row, negative), positive)
         } else {
-            row
+            let is_zero = s.avx2._mm256_cmpeq_epi64(row, zero);
+            s.avx2
+                ._mm256_sub_epi64(s.avx2._mm256_sub_epi64(row, one), is_zero)
         };
         folded = s.avx2._mm256_or_si256(folded, f);
     }
@@ -741,7 +808,7 @@ fn mul32(s: V3, x: &Diags32, y: &[[__m128i; 4]; 4]) -> Diags32 {
 
 /// `out ← A^k` in `i32` lanes, the layout changes as in the `f64` kernel.
 #[inline(always)]
-fn power4_i32(s: V3, rows64: &[__m256i; 4], k: u64) -> [[i64; 4]; 4] {
+pub(super) fn power4_i32(s: V3, rows64: &[__m256i; 4], k: u64) -> [[i64; 4]; 4] {
     // The low halves of the four i64 lanes: exact when every entry fits
     // i32, and congruent modulo 2^32 (all `Bound::Wrapping32` needs) always.
     let low = s.avx._mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
@@ -759,13 +826,19 @@ fn power4_i32(s: V3, rows64: &[__m256i; 4], k: u64) -> [[i64; 4]; 4] {
     wide
 }
 
+/// Powers bounded by `2^F32_BITS` take the AVX-512 `f32` kernel (see
+/// [`IntLanes4`]): every entry, product and partial sum of the schedule is
+/// then an integer of magnitude at most 2^24, which `f32` holds exactly, so
+/// every fused multiply-add and both conversions are exact.
+pub(super) const F32_BITS: u64 = 24;
+
 /// `out ← rows`, converted to `T`. One store loop after both kernels: with
 /// a store loop in each, the compiler merged their tails and wrote the last
 /// row as an 8-, a 16- and an 8-byte store, which a caller's 16-byte loads
 /// of that row (the allocating call's copy into its `Vec`) straddled, and a
 /// load that straddles two stores waits for both to reach the cache.
 #[inline(always)]
-fn store_int_rows<T: CheckedElem>(rows: [[i64; 4]; 4], out: &mut [T; 16]) {
+pub(super) fn store_int_rows<T: CheckedElem>(rows: [[i64; 4]; 4], out: &mut [T; 16]) {
     for (dst, row) in out.as_chunks_mut::<4>().0.iter_mut().zip(rows) {
         *dst = row.map(T::from_i64_lossy);
     }
@@ -896,6 +969,51 @@ pub(super) mod tests {
                     assert_eq!(p.map(i128::from), want, "k = {k}, i32 lanes {i32_lanes}");
                 }
             }
+        }
+    }
+
+    /// The vector quick bound of [`power4_int_exact`] against the scalar
+    /// one ([`super::super::int::coarse_bound_bits`]), for signed and
+    /// unsigned lanes, on entries around every power of two.
+    #[test]
+    fn vector_quick_bound_matches_the_scalar_one() {
+        use super::super::int::coarse_bound_bits;
+        let Some(s) = v3() else { return };
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for trial in 0..2000 {
+            let entries: [i64; 16] = std::array::from_fn(|_| {
+                let r = next();
+                let p = (r >> 58) as u32 % (1 + trial % 64) as u32;
+                let v = (1i64 << p.min(62)).wrapping_add((r % 3) as i64 - 1);
+                if r & (1 << 20) != 0 {
+                    -v
+                } else {
+                    v
+                }
+            });
+            let k = 1 + next() % 40;
+            let rows: [__m256i; 4] = load_rows(&entries);
+            assert_eq!(
+                quick_bound_bits(s, &rows, k, true),
+                coarse_bound_bits(&entries, 4, k),
+                "signed {entries:?}, k = {k}"
+            );
+            // Magnitudes, not the two's-complement bit patterns: a cast
+            // negative entry is near 2^64 and would saturate every bound,
+            // hiding how zero and small unsigned entries are folded.
+            let unsigned = entries.map(|v| v.unsigned_abs());
+            let unsigned_rows: [__m256i; 4] = load_rows(&unsigned);
+            assert_eq!(
+                quick_bound_bits(s, &unsigned_rows, k, false),
+                coarse_bound_bits(&unsigned, 4, k),
+                "unsigned {unsigned:?}, k = {k}"
+            );
         }
     }
 
