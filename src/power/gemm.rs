@@ -118,6 +118,7 @@ fn gemm_blocked_rows<T: Ring>(n: usize, m: usize, a: &[T], b: &[T], c: &mut [T])
 
 /// AVX2+FMA, when the CPU has it (detected once).
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+#[inline]
 pub(crate) fn v3() -> Option<pulp::x86::V3> {
     static V3: std::sync::OnceLock<Option<pulp::x86::V3>> = std::sync::OnceLock::new();
     *V3.get_or_init(pulp::x86::V3::try_new)
@@ -135,6 +136,7 @@ pub(crate) fn v3() -> Option<pulp::x86::V3> {
 /// Zen-derived Hygon) CPUs report, tells the two families apart; the
 /// choice changes only speed, never a result.
 #[cfg(target_arch = "x86_64")]
+#[inline]
 pub(crate) fn fast_i32_multiply() -> bool {
     static FAST: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *FAST.get_or_init(|| std::arch::is_x86_feature_detected!("sse4a"))
@@ -144,6 +146,7 @@ pub(crate) fn fast_i32_multiply() -> bool {
 /// once). The float strip products and the 4×4 register kernels of
 /// `real512` use it.
 #[cfg(target_arch = "x86_64")]
+#[inline]
 pub(crate) fn v4() -> Option<pulp::x86::V4> {
     static V4: std::sync::OnceLock<Option<pulp::x86::V4>> = std::sync::OnceLock::new();
     *V4.get_or_init(pulp::x86::V4::try_new)

@@ -286,6 +286,7 @@ pub(super) fn f64_to_int(s: V3, row: __m256d) -> [i64; 4] {
     )
 }
 
+#[inline]
 pub(super) fn v3() -> Option<V3> {
     super::gemm::v3()
 }
