@@ -233,26 +233,26 @@ fn power<M, P: Planes<M>>(m: &M, k: u64, out: &mut M) -> bool {
 
 /// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 `f32` matrix; `false` (and
 /// `out` untouched) without AVX-512.
-#[inline]
+#[inline(never)]
 pub(crate) fn power4_f32(m: &[f32; 16], k: u64, out: &mut [f32; 16]) -> bool {
     power::<_, Plane32>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a row-major 4×4 `f64` matrix; `false` (and
 /// `out` untouched) without AVX-512.
-#[inline]
+#[inline(never)]
 pub(crate) fn power4_f64(m: &[f64; 16], k: u64, out: &mut [f64; 16]) -> bool {
     power::<_, Plane64>(m, k, out)
 }
 
 /// `out[i] ← m[i]^k` for two 4×4 `f32` matrices side by side.
-#[inline]
+#[inline(never)]
 pub(crate) fn power4_f32_pair(m: &[[f32; 16]; 2], k: u64, out: &mut [[f32; 16]; 2]) -> bool {
     power::<_, Pair<Plane32>>(m, k, out)
 }
 
 /// `out[i] ← m[i]^k` for two 4×4 `f64` matrices side by side.
-#[inline]
+#[inline(never)]
 pub(crate) fn power4_f64_pair(m: &[[f64; 16]; 2], k: u64, out: &mut [[f64; 16]; 2]) -> bool {
     power::<_, Pair<Plane64>>(m, k, out)
 }

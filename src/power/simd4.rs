@@ -518,6 +518,7 @@ fn load<T: Pod, V: Pod>(src: &[T]) -> V {
 /// [`CheckedElem::to_i64_bits`]; an entry outside `i64` gives `false`): a
 /// converted copy made first would make the vector loads wait on its
 /// scalar stores.
+#[inline(always)]
 pub(crate) fn power4_int_exact<T: CheckedElem>(
     m: &[T; 16],
     k: u64,
@@ -525,9 +526,22 @@ pub(crate) fn power4_int_exact<T: CheckedElem>(
     bound: Bound,
 ) -> bool {
     if let Some(s) = super::gemm::v4() {
-        return power4_int_exact_in(s, m, k, out, bound);
+        return power4_int_exact_v4(s, m, k, out, bound);
     }
     v3().is_some_and(|s| power4_int_exact_in(s, m, k, out, bound))
+}
+
+/// The AVX-512 instance of [`power4_int_exact`], out of line so that the
+/// AVX2 one inlines into the caller as it did before there was a choice.
+#[inline(never)]
+fn power4_int_exact_v4<T: CheckedElem>(
+    s: pulp::x86::V4,
+    m: &[T; 16],
+    k: u64,
+    out: &mut [T; 16],
+    bound: Bound,
+) -> bool {
+    power4_int_exact_in(s, m, k, out, bound)
 }
 
 /// [`power4_int_exact`] in the instruction set of `lanes` (the tests run
