@@ -173,7 +173,7 @@ where
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f64>` matrix in row-major
 /// order; `false` (and `out` untouched) without AVX-512.
-#[inline]
+#[inline(never)]
 pub(crate) fn power4_c64(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
     power::<f64, 4, 16>(m, k, out)
 }
@@ -321,14 +321,14 @@ impl<const N: usize, const LEN: usize> pulp::WithSimd for WholePower<'_, f32, N,
 
 /// `out ← A^k` (`k ≥ 1`) for a 4×4 `Complex<f32>` matrix in row-major
 /// order; `false` (and `out` untouched) without AVX-512.
-#[inline]
+#[inline(never)]
 pub(crate) fn power4_c32(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
     power::<f32, 4, 16>(m, k, out)
 }
 
 /// `out ← A^k` (`k ≥ 1`) for a 3×3 `Complex<f32>` matrix in row-major
 /// order; `false` (and `out` untouched) without AVX-512.
-#[inline]
+#[inline(never)]
 pub(crate) fn power3_c32(m: &[Complex<f32>; 9], k: u64, out: &mut [Complex<f32>; 9]) -> bool {
     power::<f32, 3, 9>(m, k, out)
 }

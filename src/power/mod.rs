@@ -361,22 +361,32 @@ use {
 
 /// 4×4 `Complex<f64>` powers: one row per AVX-512 register where the CPU
 /// has AVX-512 (half the instructions of the AVX2 kernel), else the AVX2
-/// kernel.
+/// kernel. As for the real types below, only the feature test is inlined:
+/// the AVX-512 kernel is an out-of-line call, the AVX2 one inlines.
 #[cfg(target_arch = "x86_64")]
-#[inline]
+#[inline(always)]
 fn power4_c64_any(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
-    complex512::power4_c64(m, k, out) || power4_c64(m, k, out)
+    if gemm::v4().is_some() {
+        complex512::power4_c64(m, k, out)
+    } else {
+        power4_c64(m, k, out)
+    }
 }
 
 /// 3×3 and 4×4 `Complex<f32>` powers: whole planes in AVX-512 registers
-/// where the CPU has AVX-512, else the AVX2 kernels. (`#[inline]`, not
-/// `always`: forced inline, these wrappers changed how the allocating
-/// `f32` 3×3 call compiled into a criterion loop, 22 → 33 ns, though no
-/// `f32` code calls them.)
+/// where the CPU has AVX-512, else the AVX2 kernels; inlined as the
+/// `Complex<f64>` one. (In the twentieth session, wrappers that inlined
+/// both kernels changed how the allocating `f32` 3×3 call compiled into a
+/// criterion loop, 22 → 33 ns, though no `f32` code calls them; with the
+/// AVX-512 kernels out of line that row is unchanged.)
 #[cfg(target_arch = "x86_64")]
-#[inline]
+#[inline(always)]
 fn power4_c32_any(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
-    complex512::power4_c32(m, k, out) || power4_c32(m, k, out)
+    if gemm::v4().is_some() {
+        complex512::power4_c32(m, k, out)
+    } else {
+        power4_c32(m, k, out)
+    }
 }
 
 /// The AVX-512 kernel of `real512.rs` where the CPU has it, else the AVX2
@@ -426,9 +436,13 @@ fn power4_f32_any(m: &[f32; 16], k: u64, out: &mut [f32; 16]) -> bool {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[inline]
+#[inline(always)]
 fn power3_c32_any(m: &[Complex<f32>; 9], k: u64, out: &mut [Complex<f32>; 9]) -> bool {
-    complex512::power3_c32(m, k, out) || power3_c32(m, k, out)
+    if gemm::v4().is_some() {
+        complex512::power3_c32(m, k, out)
+    } else {
+        power3_c32(m, k, out)
+    }
 }
 
 #[cfg(not(target_arch = "x86_64"))]
