@@ -359,99 +359,86 @@ use {
     simd4::{power4_f32, power4_f32_pair, power4_f64, power4_f64_pair},
 };
 
+/// `$avx512(m, k, out)` where the CPU has AVX-512, else `$avx2(m, k,
+/// out)`. Only the feature test is inlined into the caller: the AVX-512
+/// kernels are `#[inline(never)]` calls, and the AVX2 one inlines as it did
+/// before there was a choice. Both behind one out-of-line wrapper cost the
+/// AVX2 path a call frame (allocating `f32` 4×4 on a Zen 3 host 40.2 →
+/// 41.9 ns). A macro, not a generic function taking the two kernels: passed
+/// as values, they compiled back to that slower form (42.1 ns; c64 4×4
+/// `_into` 56.2 → 59.3 ns).
+#[cfg(target_arch = "x86_64")]
+macro_rules! avx512_or_avx2 {
+    ($avx512:path, $avx2:path, $m:expr, $k:expr, $out:expr) => {
+        if gemm::v4().is_some() {
+            $avx512($m, $k, $out)
+        } else {
+            $avx2($m, $k, $out)
+        }
+    };
+}
+
 /// 4×4 `Complex<f64>` powers: one row per AVX-512 register where the CPU
 /// has AVX-512 (half the instructions of the AVX2 kernel), else the AVX2
-/// kernel. As for the real types below, only the feature test is inlined:
-/// the AVX-512 kernel is an out-of-line call, the AVX2 one inlines.
+/// kernel.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn power4_c64_any(m: &[Complex<f64>; 16], k: u64, out: &mut [Complex<f64>; 16]) -> bool {
-    if gemm::v4().is_some() {
-        complex512::power4_c64(m, k, out)
-    } else {
-        power4_c64(m, k, out)
-    }
+    avx512_or_avx2!(complex512::power4_c64, power4_c64, m, k, out)
 }
 
 /// 3×3 and 4×4 `Complex<f32>` powers: whole planes in AVX-512 registers
-/// where the CPU has AVX-512, else the AVX2 kernels; inlined as the
-/// `Complex<f64>` one. (In the twentieth session, wrappers that inlined
-/// both kernels changed how the allocating `f32` 3×3 call compiled into a
-/// criterion loop, 22 → 33 ns, though no `f32` code calls them; with the
-/// AVX-512 kernels out of line that row is unchanged.)
+/// where the CPU has AVX-512, else the AVX2 kernels. (In the twentieth
+/// session, wrappers that inlined both kernels changed how the allocating
+/// `f32` 3×3 call compiled into a criterion loop, 22 → 33 ns, though no
+/// `f32` code calls them; with the AVX-512 kernels out of line that row is
+/// unchanged.)
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn power4_c32_any(m: &[Complex<f32>; 16], k: u64, out: &mut [Complex<f32>; 16]) -> bool {
-    if gemm::v4().is_some() {
-        complex512::power4_c32(m, k, out)
-    } else {
-        power4_c32(m, k, out)
-    }
+    avx512_or_avx2!(complex512::power4_c32, power4_c32, m, k, out)
 }
 
-/// The AVX-512 kernel of `real512.rs` where the CPU has it, else the AVX2
-/// one of `simd4.rs`. Only the feature test is inlined into the caller:
-/// the AVX-512 kernel is an out-of-line call, and the AVX2 one inlines as
-/// it did before there was a choice. Both behind one out-of-line wrapper
-/// cost the AVX2 path a call frame (allocating `f32` 4×4 on a Zen 3 host
-/// 40.2 → 41.9 ns).
+/// Real 4×4 powers, singly and in stack pairs: whole matrices in AVX-512
+/// registers (`real512.rs`) where the CPU has AVX-512, else the AVX2
+/// diagonal kernels of `simd4.rs`.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn power4_f64_any(m: &[f64; 16], k: u64, out: &mut [f64; 16]) -> bool {
-    if gemm::v4().is_some() {
-        real512::power4_f64(m, k, out)
-    } else {
-        power4_f64(m, k, out)
-    }
+    avx512_or_avx2!(real512::power4_f64, power4_f64, m, k, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn power4_f64_pair_any(m: &[[f64; 16]; 2], k: u64, out: &mut [[f64; 16]; 2]) -> bool {
-    if gemm::v4().is_some() {
-        real512::power4_f64_pair(m, k, out)
-    } else {
-        power4_f64_pair(m, k, out)
-    }
+    avx512_or_avx2!(real512::power4_f64_pair, power4_f64_pair, m, k, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn power4_f32_pair_any(m: &[[f32; 16]; 2], k: u64, out: &mut [[f32; 16]; 2]) -> bool {
-    if gemm::v4().is_some() {
-        real512::power4_f32_pair(m, k, out)
-    } else {
-        power4_f32_pair(m, k, out)
-    }
+    avx512_or_avx2!(real512::power4_f32_pair, power4_f32_pair, m, k, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn power4_f32_any(m: &[f32; 16], k: u64, out: &mut [f32; 16]) -> bool {
-    if gemm::v4().is_some() {
-        real512::power4_f32(m, k, out)
-    } else {
-        power4_f32(m, k, out)
-    }
+    avx512_or_avx2!(real512::power4_f32, power4_f32, m, k, out)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn power3_c32_any(m: &[Complex<f32>; 9], k: u64, out: &mut [Complex<f32>; 9]) -> bool {
-    if gemm::v4().is_some() {
-        complex512::power3_c32(m, k, out)
-    } else {
-        power3_c32(m, k, out)
-    }
+    avx512_or_avx2!(complex512::power3_c32, power3_c32, m, k, out)
 }
 
 #[cfg(not(target_arch = "x86_64"))]
 use {
     no_power as power4_c32_any, no_power as power4_c64_any, no_power as power4_f32_any,
-    no_power as power4_f64_any, no_power as power4_f64, no_power as power3_c32_any,
-    no_power as power3_c64, no_power as power3_f32, no_power as power3_f64,
-    no_power as power4_f32_pair_any, no_power as power4_f64_pair_any, no_power as power3_f32_pair,
-    no_power as power3_f64_pair, scalar_power2 as power2_c32, scalar_power2 as power2_c64,
+    no_power as power4_f64_any, no_power as power3_c32_any, no_power as power3_c64,
+    no_power as power3_f32, no_power as power3_f64, no_power as power4_f32_pair_any,
+    no_power as power4_f64_pair_any, no_power as power3_f32_pair, no_power as power3_f64_pair,
+    scalar_power2 as power2_c32, scalar_power2 as power2_c64,
 };
 
 /// No kernel: every type off x86-64, and the complex types' pair slots

@@ -126,15 +126,19 @@ trait Planes<M>: InRegisters<V4> {
     fn store(self, s: V4, out: &mut M);
 }
 
-/// Writes a result in 256-bit pieces, the widest that the allocating
-/// call's copy into its `Vec` (`memcpy`, in 256-bit loads) reads: a load
-/// inside one wider store was not forwarded from it and waited for the
-/// store to reach the cache (`f32`: 24 → 42 ns per allocating power). The
-/// `black_box` keeps the compiler from merging the pieces back.
+/// Writes a result in the 256-bit `pieces` (`L` elements each), the widest
+/// that the allocating call's copy into its `Vec` (`memcpy`, in 256-bit
+/// loads) reads: a load inside one wider store was not forwarded from it
+/// and waited for the store to reach the cache (`f32`: 24 → 42 ns per
+/// allocating power). The `black_box` keeps the compiler from merging the
+/// pieces back.
 #[inline(always)]
-fn store_in_halves<T: pulp::bytemuck::Pod>(out: &mut [T], halves: &[[T; 8]]) {
-    for (dst, half) in out.chunks_exact_mut(8).zip(halves) {
-        dst.copy_from_slice(half);
+fn store_in_256_bit_pieces<T: pulp::bytemuck::Pod, const L: usize>(
+    out: &mut [T],
+    pieces: &[[T; L]],
+) {
+    for (dst, piece) in out.chunks_exact_mut(L).zip(pieces) {
+        dst.copy_from_slice(piece);
         std::hint::black_box(&mut *dst);
     }
 }
@@ -151,7 +155,7 @@ impl Planes<[f32; 16]> for Plane32 {
             pulp::cast(dq._mm512_extractf32x8_ps::<0>(self.0)),
             pulp::cast(dq._mm512_extractf32x8_ps::<1>(self.0)),
         ];
-        store_in_halves(out, &halves);
+        store_in_256_bit_pieces(out, &halves);
     }
 }
 
@@ -170,10 +174,7 @@ impl Planes<[f64; 16]> for Plane64 {
             pulp::cast(f._mm512_extractf64x4_pd::<0>(y23)),
             pulp::cast(f._mm512_extractf64x4_pd::<1>(y23)),
         ];
-        for (dst, row) in out.chunks_exact_mut(4).zip(rows) {
-            dst.copy_from_slice(&row);
-            std::hint::black_box(&mut *dst);
-        }
+        store_in_256_bit_pieces(out, &rows);
     }
 }
 
