@@ -22,7 +22,7 @@ use super::gemm::{gemm_blocked, IntRing};
 use super::schedule::{steps, tally, Step};
 #[cfg(target_arch = "x86_64")]
 use super::simd4::{power4_int_exact, F64_BITS};
-use super::threads::{each_row_panel, for_row_panels};
+use super::threads::for_row_panels;
 
 /// Who vouches for the bound that makes the `f64` kernel exact and keeps
 /// its result in the element type.
@@ -365,7 +365,7 @@ fn exact_in_f64<T: CheckedElem>(n: usize, a: &[T], b: &[T], c: &mut [T]) -> bool
                 return false;
             };
             super::strips::gemm_float(n, fa, fb, fc);
-            each_row_panel(n, fc, c, |_, fc, c| {
+            super::threads::each_row_panel(n, fc, c, |_, fc, c| {
                 for (d, &x) in c.iter_mut().zip(fc) {
                     *d = T::from_i64_lossy(x as i64);
                 }
