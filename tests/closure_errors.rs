@@ -1,6 +1,6 @@
 //! Every kind of bad input gives its own typed error, never a panic.
 
-use numkit::closure::Closure;
+use numkit::closure::{Closure, Summarizer};
 use numkit::Error;
 
 fn param(e: Error) -> &'static str {
@@ -160,4 +160,22 @@ fn errors_display_what_is_wrong() {
     assert!(e.to_string().contains("n"), "{e}");
     let e = Closure::from_reported("3,5", "1", 10, 1, 5).unwrap_err();
     assert!(e.to_string().contains("3,5"), "{e}");
+}
+
+/// `Summarizer::push` takes any values (off-scale ones are left out of the
+/// frequencies but count in the horns index); at the ends of the i32 range
+/// the squared offsets overflowed i64 (a panic in debug builds, a wrapped
+/// horns index in release).
+#[test]
+fn summarizer_push_at_the_ends_of_i32() {
+    let c = Closure::new(-2147483647.5, 0.5, 2, i32::MIN, i32::MIN + 1, 0.5, 0.5).unwrap();
+    let mut acc = Summarizer::new(&c);
+    acc.push(&[i32::MAX, i32::MIN]);
+    acc.push(&[i32::MAX, i32::MAX]);
+    let h = acc.finish().horns.unwrap();
+    // Horns index Σ f_rel(v)·(v − x̄)² / ((max − min)²/4), max − min = 1:
+    // for {MAX, MIN}, x̄ = −1/2 and both deviations are 2^31 − 1/2.
+    let want = 4.0 * (2f64.powi(31) - 0.5).powi(2);
+    assert!((h.max - want).abs() <= 1e-15 * want, "{h:?}");
+    assert_eq!(h.min, 0.0);
 }

@@ -141,20 +141,25 @@ impl Summarizer {
     /// ```
     pub fn push(&mut self, sample: &[i32]) {
         self.samples += 1;
+        // |y| < 2^33 even for values off the scale, so y² < 2^66 and the
+        // sums below are exact in i128 for any sample shorter than 2^30;
+        // beyond that they saturate rather than wrap.
         let (mut s, mut q) = (0i128, 0i128);
         for &x in sample {
-            let y = x as i64 - self.min as i64;
+            let y = i128::from(x) - i128::from(self.min);
             if x >= self.min && x <= self.max {
                 self.scratch[y as usize] += 1;
             }
-            s += y as i128;
-            q += (y * y) as i128;
+            s = s.saturating_add(y);
+            q = q.saturating_add(y * y);
         }
         for (f, c) in self.freq.iter_mut().zip(self.scratch.iter_mut()) {
             *f += *c as u128;
             *c = 0;
         }
-        let d = sample.len() as i128 * q - s * s;
+        let d = (sample.len() as i128)
+            .saturating_mul(q)
+            .saturating_sub(s.saturating_mul(s));
         *self.spread.entry(d).or_insert(0) += 1;
     }
 

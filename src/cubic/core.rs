@@ -22,7 +22,9 @@
 //!    with the complex pair. Three real roots: cos(θ/3) and sin(θ/3) from
 //!    polynomial fits in (1 − cos θ)/2 (clamped, so never NaN), the smallest
 //!    root by Vieta's product when a sum or the shift cancels, deflation by
-//!    the largest when two roots are tiny next to the third. Multiple root:
+//!    the largest when two roots are tiny next to the third, and a close
+//!    pair (σ < 2^-20, where the shift's rounding can hide its gap) split
+//!    about the critical point from the original coefficients. Multiple root:
 //!    the critical point (root of `p'`) plus a second-order split
 //!    `±sqrt(−2p/p'')`.
 //! 4. Polish every root with a Newton step on the unrounded coefficients: a
@@ -306,10 +308,16 @@ pub(crate) fn quadratic(a: f64, b: f64, c: f64) -> Raw {
     let q = -0.5 * (b1 + if b1 >= 0.0 { s } else { -s });
     let mut r = Raw::NONE;
     let x1 = ldexp(q / a1, k);
-    // c/q computed on unscaled values keeps a tiny second root from
-    // underflowing in the scaled variable.
-    let q_orig = ldexp(q, ea + k);
-    let x2 = c / q_orig;
+    // c1/q in the scaled variable, unless that underflows (a second root
+    // tiny next to the first): then c/q on unscaled values. Not the other
+    // way round: for subnormal coefficients the unscaled q is subnormal too
+    // and has lost bits (6.8e-5 relative error on a root of condition 1).
+    let t2 = c1 / q;
+    let x2 = if t2.abs() >= f64::MIN_POSITIVE {
+        ldexp(t2, k)
+    } else {
+        c / ldexp(q, ea + k)
+    };
     if x1.is_finite() {
         r.push(x1);
     }
@@ -455,7 +463,19 @@ fn huge_roots(a: f64, b: f64, c: f64, d: f64, kb: i32, kc: i32, kd: i32, want: b
             pair = quad_pair(b, c, d);
         }
     } else if kc >= kd {
-        // Two roots ±sqrt(−c/a) beyond the range; the small one is −d/c.
+        // Two roots of magnitude ≈ sqrt(|c/a|) > 2^1000, the roots of
+        // a·x² + b·x + c (d shifts them by a relative ~d/(c·x), far below
+        // rounding): up to 2^1024 they are representable and kept. The small
+        // one is −d/c.
+        let big = quadratic(a, b, c);
+        for &x in &big.r[..big.n] {
+            if x.is_finite() {
+                real.push(x);
+            }
+        }
+        if want && big.n == 0 {
+            pair = quad_pair(a, b, c);
+        }
         real.push(-d / c);
     }
     Full {
@@ -887,6 +907,20 @@ fn three_real(s: &Scaled, p: f64, q: f64, b3: f64, bb: f64, cc: f64, dd: f64) ->
     }
     let sgn = if q > 0.0 { -1.0 } else { 1.0 };
     let mut t = [sgn * big_y - b3, sgn * z1 - b3, sgn * z2 - b3];
+    if sg < SPLIT_BELOW {
+        // A close pair: its gap ∝ √σ, and σ carries the rounding of the
+        // shifted coefficients p and q, which can hide a gap that the
+        // original coefficients resolve (e.g. a pair near 0 next to a root
+        // near −3.5, where the shift b3 ≈ 1.17 swamps it). Split the pair
+        // about the critical point between its roots instead.
+        if let Some((lo, hi)) = split_pair(s, 0.5 * (t[1] + t[2])) {
+            let r = [s.polish(t[0]), s.polish(lo), s.polish(hi)];
+            return Full {
+                real: Raw { r, n: 3 }.sorted(),
+                pair: None,
+            };
+        }
+    }
     if b3 != 0.0 {
         // The shift can cancel. The smallest |t| is then recovered from the
         // product of the roots; if even the middle one cancelled (two roots
@@ -901,6 +935,41 @@ fn three_real(s: &Scaled, p: f64, q: f64, b3: f64, bb: f64, cc: f64, dd: f64) ->
     Full {
         real: Raw { r, n: 3 }.sorted(),
         pair: None,
+    }
+}
+
+/// σ below which [`three_real`] splits its close pair about the critical
+/// point ([`split_pair`]): the trig pair's gap is then under ~2^-9 of m.
+const SPLIT_BELOW: f64 = 1.0 / (1u64 << 20) as f64;
+
+/// The two roots of a close pair, about the critical point `x_c` (root of p')
+/// nearest `near`: `x_c ± sqrt(−2·p(x_c)/p''(x_c))`, second-order accurate
+/// in the gap, from the original coefficients only. `None` when p(x_c) is
+/// within its rounding error of zero (the data cannot split the pair) or
+/// the critical points are not two distinct reals.
+#[cold]
+#[inline(never)]
+fn split_pair(s: &Scaled, near: f64) -> Option<(f64, f64)> {
+    let crit = quadratic(3.0 * s.a, 2.0 * s.b, s.c);
+    if crit.n < 2 || crit.r[0] == crit.r[1] {
+        return None;
+    }
+    let xd = if (crit.r[0] - near).abs() <= (crit.r[1] - near).abs() {
+        crit.r[0]
+    } else {
+        crit.r[1]
+    };
+    let fd = s.eval(xd);
+    let pdd = 2.0 * fma(3.0 * s.a, xd, s.b);
+    let ax = xd.abs();
+    let fd_err =
+        4.0 * f64::EPSILON * (((s.a.abs() * ax + s.b.abs()) * ax + s.c.abs()) * ax + s.d.abs());
+    let h2 = -2.0 * fd / pdd;
+    if fd.abs() > fd_err && h2 > 0.0 && h2.is_finite() {
+        let h = h2.sqrt();
+        Some((xd - h, xd + h))
+    } else {
+        None
     }
 }
 
