@@ -907,18 +907,14 @@ fn three_real(s: &Scaled, p: f64, q: f64, b3: f64, bb: f64, cc: f64, dd: f64) ->
     }
     let sgn = if q > 0.0 { -1.0 } else { 1.0 };
     let mut t = [sgn * big_y - b3, sgn * z1 - b3, sgn * z2 - b3];
-    if sg < SPLIT_BELOW {
+    if sg < SPLIT_BELOW && pair_unresolved(bb, cc, dd, b3, p, q) {
         // A close pair: its gap ∝ √σ, and σ carries the rounding of the
         // shifted coefficients p and q, which can hide a gap that the
         // original coefficients resolve (e.g. a pair near 0 next to a root
         // near −3.5, where the shift b3 ≈ 1.17 swamps it). Split the pair
         // about the critical point between its roots instead.
-        if let Some((lo, hi)) = split_pair(s, 0.5 * (t[1] + t[2])) {
-            let r = [s.polish(t[0]), s.polish(lo), s.polish(hi)];
-            return Full {
-                real: Raw { r, n: 3 }.sorted(),
-                pair: None,
-            };
+        if let Some(full) = with_split_pair(s, t[0], 0.5 * (t[1] + t[2])) {
+            return full;
         }
     }
     if b3 != 0.0 {
@@ -938,18 +934,32 @@ fn three_real(s: &Scaled, p: f64, q: f64, b3: f64, bb: f64, cc: f64, dd: f64) ->
     }
 }
 
-/// σ below which [`three_real`] splits its close pair about the critical
-/// point ([`split_pair`]): the trig pair's gap is then under ~2^-9 of m.
+/// σ below which [`three_real`] checks whether its close pair is resolved
+/// ([`pair_unresolved`]): the trig pair's gap is then under ~2^-9 of m.
+/// (Cheap first filter: two roots tiny next to the third also make σ tiny.)
 const SPLIT_BELOW: f64 = 1.0 / (1u64 << 20) as f64;
 
-/// The two roots of a close pair, about the critical point `x_c` (root of p')
-/// nearest `near`: `x_c ± sqrt(−2·p(x_c)/p''(x_c))`, second-order accurate
-/// in the gap, from the original coefficients only. `None` when p(x_c) is
-/// within its rounding error of zero (the data cannot split the pair) or
-/// the critical points are not two distinct reals.
+/// Whether the depressed discriminant (q/2)² + (p/3)³, whose size sets the
+/// trig pair's gap, is within 2^10 of its rounding-error bound: the gap is
+/// then off by more than ~2^-11 relative, or lost, and [`with_split_pair`]
+/// takes over. (Splitting every pair with σ < 2^-20 cost random cubics
+/// 10 %: roots tiny next to the third are common and resolved fine.)
+#[inline(always)]
+fn pair_unresolved(bb: f64, cc: f64, dd: f64, b3: f64, p: f64, q: f64) -> bool {
+    let (dc, err) = depressed_discriminant(bb, cc, dd, b3, p, q);
+    -dc < 1024.0 * err
+}
+
+/// The roots `isolated` and a close pair near `near`, polished; the pair
+/// split about the critical point `x_c` (root of p') nearest `near`:
+/// `x_c ± sqrt(−2·p(x_c)/p''(x_c))`, second-order accurate in the gap, from
+/// the original coefficients only. `None` when p(x_c) is within its rounding
+/// error of zero (the data cannot split the pair) or the critical points are
+/// not two distinct reals. Out of line: inlined into [`three_real`], its
+/// three polishes slowed the common path by about 10 %.
 #[cold]
 #[inline(never)]
-fn split_pair(s: &Scaled, near: f64) -> Option<(f64, f64)> {
+fn with_split_pair(s: &Scaled, isolated: f64, near: f64) -> Option<Full> {
     let crit = quadratic(3.0 * s.a, 2.0 * s.b, s.c);
     if crit.n < 2 || crit.r[0] == crit.r[1] {
         return None;
@@ -967,7 +977,11 @@ fn split_pair(s: &Scaled, near: f64) -> Option<(f64, f64)> {
     let h2 = -2.0 * fd / pdd;
     if fd.abs() > fd_err && h2 > 0.0 && h2.is_finite() {
         let h = h2.sqrt();
-        Some((xd - h, xd + h))
+        let r = [s.polish(isolated), s.polish(xd - h), s.polish(xd + h)];
+        Some(Full {
+            real: Raw { r, n: 3 }.sorted(),
+            pair: None,
+        })
     } else {
         None
     }
