@@ -78,7 +78,7 @@ impl Plan {
     pub(crate) fn memory(&self) -> u128 {
         let cells = (self.d2max as u128 + 1) * self.width as u128;
         let arrays = if self.layered {
-            2 * self.devs.len() as u128
+            self.devs.len() as u128
         } else {
             1
         };
@@ -232,49 +232,50 @@ fn run_typed<T: Cell>(p: &Plan) -> u128 {
         }
         return final_sum(p, &a);
     }
-    // Layered by k (items differing from c), k ≤ n: cur[i] counts multisets of
-    // exactly k items drawn from the first i+1 deviations.
+    // Layered by k (items differing from c), k ≤ n: on entry to layer k,
+    // a[i] counts multisets of exactly k − 1 items drawn from the first i+1
+    // deviations; the layer rewrites it in place to exactly k items. Adding
+    // one item of deviation e to layer k − 1 reads row d2 − e² of the same
+    // array, so rows are rewritten from the top down (the rows read are
+    // still layer k − 1): one array per deviation, not two.
     let nv = p.devs.len();
-    let mut prev: Vec<Vec<T>> = (0..nv).map(|_| vec![T::default(); rows * w]).collect();
-    let mut cur: Vec<Vec<T>> = (0..nv).map(|_| vec![T::default(); rows * w]).collect();
-    for a in &mut prev {
-        a[zero_col] = T::ONE;
+    let mut a: Vec<Vec<T>> = (0..nv).map(|_| vec![T::default(); rows * w]).collect();
+    for ai in &mut a {
+        ai[zero_col] = T::ONE;
     }
-    let mut total = final_sum(p, &prev[nv - 1]);
+    let mut total = final_sum(p, &a[nv - 1]);
     let kmax = p.n.min(p.d2max) as usize;
     for k in 1..=kmax {
         for i in 0..nv {
             let e = p.devs[i];
             let e2 = (e * e) as usize;
-            let (done, rest) = cur.split_at_mut(i);
-            let dst_all = &mut rest[0];
-            // Rows below k are empty in layer k; clear what layer k−2 left there.
-            for row in k.saturating_sub(2)..k.min(rows) {
-                dst_all[row * w..(row + 1) * w].fill(T::default());
-            }
-            for d2 in k..rows {
+            let (done, rest) = a.split_at_mut(i);
+            let cur = &mut rest[0];
+            for d2 in (k..rows).rev() {
                 let cols = row_cols(p, d2 as i64);
                 // Cauchy–Schwarz: k items with Σe² = d2 have |Σe| ≤ √(k·d2).
                 let cs = isqrt(k as u128 * d2 as u128) as i64;
                 let lo = (cols.0 as i64).max(-cs - p.c1lo).max(0) as usize;
                 let hi = (cols.1 as i64).min(cs - p.c1lo + 1).max(lo as i64) as usize;
-                let dst = &mut dst_all[d2 * w..(d2 + 1) * w];
-                // Outside [lo, hi) the cell is zero in layer k; layer k−2's
-                // nonzero cells lie inside layer k's range, so a clear of the
-                // whole row is unnecessary.
+                // Outside [lo, hi) the cell is zero in layer k, and layer
+                // k − 1's nonzero cells lie inside layer k's range, so the
+                // rest of the row needs no clearing.
+                let (below, from_row) = cur.split_at_mut(d2 * w);
+                let dst = &mut from_row[..w];
                 if i > 0 {
                     dst[lo..hi].copy_from_slice(&done[i - 1][d2 * w + lo..d2 * w + hi]);
                 } else {
                     dst[lo..hi].fill(T::default());
                 }
                 if d2 >= e2 {
-                    let src = &prev[i][(d2 - e2) * w..(d2 - e2 + 1) * w];
+                    let src = &below[(d2 - e2) * w..(d2 - e2 + 1) * w];
                     add_shifted(dst, src, e, (lo, hi));
                 }
             }
+            // Row k − 1 is the only row below k that layer k − 1 filled.
+            cur[(k - 1) * w..k * w].fill(T::default());
         }
-        total = total.saturating_add(final_sum(p, &cur[nv - 1]));
-        std::mem::swap(&mut prev, &mut cur);
+        total = total.saturating_add(final_sum(p, &a[nv - 1]));
     }
     total
 }

@@ -391,9 +391,15 @@ impl Closure {
     /// `u128::MAX` (see [`Closure::checked_count_samples`]).
     ///
     /// The programme's size grows with the square of `(n − 1)·(sd + rounding_error_sd)²`
-    /// (the cap on `Σ(x − c)²`), so it is fast for the Likert-type problems
-    /// CLOSURE is used for (n = 500 on 1..7 takes well under a second). On wide
-    /// scales with a large SD (say 0..100, SD 20) the number of samples is
+    /// (the cap on `Σ(x − c)²`), and once that cap exceeds `n` its work also
+    /// grows with `n` (it runs in layers of the number of items that differ
+    /// from `c`). So it is fast for the Likert-type problems CLOSURE is used
+    /// for (n = 500 on 1..7 with SD 0.8 takes well under a second) but slows
+    /// down for large n with a large SD: on 1..7, ±0.05, one core takes the
+    /// programme 7 s and 180 MB for n = 1000, SD 1.2 (≈ 10^12 samples) and 20 s
+    /// and 350 MB for n = 1000, SD 1.5 (≈ 4.9·10^12); `count_samples` takes up
+    /// to about twice that, since it first tries the search. On wide scales
+    /// with a large SD (say 0..100, SD 20) the number of samples is
     /// astronomical, the programme would need more than 1 GiB, and the
     /// fallback search cannot finish either: such counts are out of reach.
     ///
@@ -414,11 +420,13 @@ impl Closure {
         // Try the search first with a budget comparable to the programme's
         // work: tiny or very constrained problems finish there at once.
         let cost = plan.cost();
-        // Calibrated on this crate's benches: one search node costs about as
-        // much as 400 estimated cell updates of the programme (whose estimate
-        // is an upper bound), so this caps the total at about twice the
-        // faster of the two.
-        let budget = (cost / 400).clamp(256, u64::MAX as u128) as u64;
+        // One search step (a node or a candidate it examines) costs 10–20 ns,
+        // one estimated cell update of the programme 0.2–0.35 ns (the
+        // estimate is an upper bound; n = 95 … 1000 on 1..7, SD 1.2–1.5), so
+        // cost/100 steps cap the search at about a third to two thirds of the
+        // programme's time: the total stays within about twice the faster of
+        // the two (1.7× and 1.9× measured at n = 1000).
+        let budget = (cost / 100).clamp(256, u64::MAX as u128) as u64;
         if let Some(c) = search::count_dfs(b, budget) {
             return c;
         }
@@ -587,8 +595,8 @@ fn count_if_cheap(b: &Bounds) -> Option<u128> {
     }
     match count::plan(b) {
         Some(p) if p.cost() <= 1 << 22 => Some(count::run(&p)),
-        Some(_) => search::count_dfs(b, 1 << 14),
-        None => search::count_dfs(b, 1 << 14),
+        Some(_) => search::count_dfs(b, 1 << 18),
+        None => search::count_dfs(b, 1 << 18),
     }
 }
 
