@@ -595,8 +595,7 @@ fn count_if_cheap(b: &Bounds) -> Option<u128> {
     }
     match count::plan(b) {
         Some(p) if p.cost() <= 1 << 22 => Some(count::run(&p)),
-        Some(_) => search::count_dfs(b, 1 << 18),
-        None => search::count_dfs(b, 1 << 18),
+        _ => search::count_dfs(b, 1 << 18),
     }
 }
 

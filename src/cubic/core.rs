@@ -971,20 +971,27 @@ fn with_split_pair(s: &Scaled, isolated: f64, near: f64) -> Option<Full> {
     };
     let fd = s.eval(xd);
     let pdd = 2.0 * fma(3.0 * s.a, xd, s.b);
+    let h = split_radicand(s, xd, fd, pdd)
+        .filter(|h2| h2.is_finite())?
+        .sqrt();
+    let r = [s.polish(isolated), s.polish(xd - h), s.polish(xd + h)];
+    Some(Full {
+        real: Raw { r, n: 3 }.sorted(),
+        pair: None,
+    })
+}
+
+/// `−2·p(x_d)/p''(x_d)` (`fd`, `pdd`) at a critical point `x_d`, the square
+/// of a close pair's half gap, when it is positive and |p(x_d)| exceeds its
+/// rounding error; `None` otherwise: an exact double root as far as the data
+/// can tell, which must not be split by noise.
+#[inline(always)]
+fn split_radicand(s: &Scaled, xd: f64, fd: f64, pdd: f64) -> Option<f64> {
     let ax = xd.abs();
     let fd_err =
         4.0 * f64::EPSILON * (((s.a.abs() * ax + s.b.abs()) * ax + s.c.abs()) * ax + s.d.abs());
     let h2 = -2.0 * fd / pdd;
-    if fd.abs() > fd_err && h2 > 0.0 && h2.is_finite() {
-        let h = h2.sqrt();
-        let r = [s.polish(isolated), s.polish(xd - h), s.polish(xd + h)];
-        Some(Full {
-            real: Raw { r, n: 3 }.sorted(),
-            pair: None,
-        })
-    } else {
-        None
-    }
+    (fd.abs() > fd_err && h2 > 0.0).then_some(h2)
 }
 
 #[inline(never)]
@@ -1081,13 +1088,7 @@ fn multiple_root(s: &Scaled, bb: f64, dd: f64) -> Full {
             pair: None,
         };
     }
-    // |p(x_d)| within its rounding error of zero: an exact double root as
-    // far as the data can tell, so do not split it by noise.
-    let ax = xd.abs();
-    let fd_err =
-        4.0 * f64::EPSILON * (((s.a.abs() * ax + s.b.abs()) * ax + s.c.abs()) * ax + s.d.abs());
-    let h2 = -2.0 * fd / pdd;
-    if fd.abs() > fd_err && h2 > 0.0 {
+    if let Some(h2) = split_radicand(s, xd, fd, pdd) {
         let h = h2.sqrt();
         real.push(s.polish(xd - h));
         real.push(s.polish(xd + h));
