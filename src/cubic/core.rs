@@ -145,6 +145,23 @@ impl Raw {
         self.r[self.n] = x;
         self.n += 1;
     }
+    /// Push `x` unless it is ±∞ or NaN: a root beyond the range (or one
+    /// that rounded to ±∞ when unscaled) is not representable, so dropped.
+    #[inline(always)]
+    fn push_finite(&mut self, x: f64) {
+        if x.is_finite() {
+            self.push(x);
+        }
+    }
+    /// The finite roots only (see [`Raw::push_finite`]).
+    #[inline(always)]
+    fn finite(self) -> Raw {
+        let mut kept = Raw::NONE;
+        for &x in &self.r[..self.n] {
+            kept.push_finite(x);
+        }
+        kept
+    }
     /// Sort the valid roots ascending (branch-free for three roots; the
     /// comparisons are data-dependent and would mispredict).
     #[inline(always)]
@@ -272,10 +289,7 @@ pub(crate) fn quadratic(a: f64, b: f64, c: f64) -> Raw {
     if c == 0.0 {
         let mut r = Raw::one(0.0);
         // -b/a may overflow: then that root is not representable.
-        let x = -b / a;
-        if x.is_finite() {
-            r.push(if b == 0.0 { 0.0 } else { x });
-        }
+        r.push_finite(if b == 0.0 { 0.0 } else { -b / a });
         return r.sorted();
     }
     // Scale so the leading coefficient is in [1, 2) and the larger root O(1).
@@ -318,14 +332,8 @@ pub(crate) fn quadratic(a: f64, b: f64, c: f64) -> Raw {
     } else {
         c / ldexp(q, ea + k)
     };
-    if x1.is_finite() {
-        r.push(x1);
-    }
-    if disc == 0.0 {
-        r.push(x1);
-    } else {
-        r.push(x2);
-    }
+    r.push_finite(x1);
+    r.push_finite(if disc == 0.0 { x1 } else { x2 });
     r.sorted()
 }
 
@@ -399,16 +407,10 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
         return separated_roots([d, c, b, a], want_pair);
     }
     let mut full = solve_rescaled(a, b, c, d, ea, k, want_pair);
-    // A root at the edge of the range may round to ±∞ after unscaling: then
-    // it is not representable and is dropped.
+    // A root at the edge of the range may round to ±∞ after unscaling. Rare:
+    // tested first, so the all-finite case keeps its roots as they are.
     if full.real.r[..full.real.n].iter().any(|x| !x.is_finite()) {
-        let mut kept = Raw::NONE;
-        for &x in &full.real.r[..full.real.n] {
-            if x.is_finite() {
-                kept.push(x);
-            }
-        }
-        full.real = kept;
+        full.real = full.real.finite();
     }
     full.real = full.real.sorted();
     full
@@ -450,10 +452,7 @@ fn huge_roots(a: f64, b: f64, c: f64, d: f64, kb: i32, kc: i32, kd: i32, want: b
                 d: ldexp(d, -ea - 3 * kb),
             };
             let t = s.polish(ldexp(big, -kb));
-            let x = ldexp(t, kb);
-            if x.is_finite() {
-                real.push(x);
-            }
+            real.push_finite(ldexp(t, kb));
         }
         let rest = quadratic(b, c, d);
         for &x in &rest.r[..rest.n] {
@@ -469,9 +468,7 @@ fn huge_roots(a: f64, b: f64, c: f64, d: f64, kb: i32, kc: i32, kd: i32, want: b
         // one is −d/c.
         let big = quadratic(a, b, c);
         for &x in &big.r[..big.n] {
-            if x.is_finite() {
-                real.push(x);
-            }
+            real.push(x);
         }
         if want && big.n == 0 {
             pair = quad_pair(a, b, c);
@@ -538,12 +535,7 @@ fn separated_roots(coef: [f64; 4], want_pair: bool) -> Full {
     let mut pair = None;
     for &(hi, lo) in &merged[..nm] {
         match hi - lo {
-            1 => {
-                let x = -coef[lo] / coef[hi];
-                if x.is_finite() {
-                    real.push(x);
-                }
-            }
+            1 => real.push_finite(-coef[lo] / coef[hi]),
             2 => {
                 let q = quadratic(coef[hi], coef[hi - 1], coef[lo]);
                 for &x in &q.r[..q.n] {
