@@ -277,6 +277,41 @@ impl Scaled {
     }
 }
 
+/// a·x² + b·x + c (a ≠ 0) with x = 2^k·t, scaled (exactly, by powers of two)
+/// so that the leading coefficient `a1` is in [1, 2) and the larger root
+/// O(1), and the scaled polynomial's discriminant.
+struct ScaledQuadratic {
+    a1: f64,
+    b1: f64,
+    c1: f64,
+    /// The exponent of `a`: `a1 = a·2^-ea`.
+    ea: i32,
+    k: i32,
+    /// Kahan's discriminant b1² − 4·a1·c1: both products split exactly with
+    /// an FMA, so its sign is right even when b² ≈ 4ac.
+    disc: f64,
+}
+
+impl ScaledQuadratic {
+    fn new(a: f64, b: f64, c: f64) -> ScaledQuadratic {
+        let ea = exponent(a);
+        let k = (exponent(b) - ea).max(ceil_div(exponent(c) - ea, 2));
+        let a1 = ldexp(a, -ea);
+        let b1 = ldexp(b, -ea - k);
+        let c1 = ldexp(c, -ea - 2 * k);
+        let (w, we) = two_prod(4.0 * a1, c1);
+        let (bb, be) = two_prod(b1, b1);
+        ScaledQuadratic {
+            a1,
+            b1,
+            c1,
+            ea,
+            k,
+            disc: (bb - w) + (be - we),
+        }
+    }
+}
+
 /// Real roots of a·x² + b·x + c (any finite coefficients), with multiplicity.
 /// An identically zero polynomial reports no roots.
 pub(crate) fn quadratic(a: f64, b: f64, c: f64) -> Raw {
@@ -292,17 +327,14 @@ pub(crate) fn quadratic(a: f64, b: f64, c: f64) -> Raw {
         r.push_finite(if b == 0.0 { 0.0 } else { -b / a });
         return r.sorted();
     }
-    // Scale so the leading coefficient is in [1, 2) and the larger root O(1).
-    let ea = exponent(a);
-    let k = (exponent(b) - ea).max(ceil_div(exponent(c) - ea, 2));
-    let a1 = ldexp(a, -ea);
-    let b1 = ldexp(b, -ea - k);
-    let c1 = ldexp(c, -ea - 2 * k);
-    // Kahan's discriminant: the product 4ac is split exactly with an FMA so
-    // the sign is right even when b² ≈ 4ac.
-    let (w, we) = two_prod(4.0 * a1, c1);
-    let (bb, be) = two_prod(b1, b1);
-    let disc = (bb - w) + (be - we);
+    let ScaledQuadratic {
+        a1,
+        b1,
+        c1,
+        ea,
+        k,
+        disc,
+    } = ScaledQuadratic::new(a, b, c);
     if disc < 0.0 {
         return Raw::NONE;
     }
@@ -416,19 +448,20 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
     full
 }
 
-/// Complex pair of a·x² + b·x + c when it has no real roots.
+/// Complex pair `re ± i·im` of a·x² + b·x + c (a ≠ 0) when it has no real
+/// roots.
+///
+/// From the same discriminant [`quadratic`] tests, so that every pair it
+/// leaves out is found here. (Recomputing `im² = c/a − (b/2a)²` with its own
+/// roundings once dropped pairs with `im/|re|` near 2^-26: `im²` came out
+/// ≤ 0 although the exact discriminant was negative.)
 pub(crate) fn quad_pair(a: f64, b: f64, c: f64) -> Option<(f64, f64)> {
-    let ea = exponent(a);
-    let k = (exponent(b) - ea).max(ceil_div(exponent(c) - ea, 2));
-    let a1 = ldexp(a, -ea);
-    let b1 = ldexp(b, -ea - k) / a1;
-    let c1 = ldexp(c, -ea - 2 * k) / a1;
-    let re = -0.5 * b1;
-    let im2 = fma(-re, re, c1);
-    if im2 <= 0.0 {
-        return None;
-    }
-    Some((ldexp(re, k), ldexp(im2.sqrt(), k)))
+    let q = ScaledQuadratic::new(a, b, c);
+    (q.disc < 0.0).then(|| {
+        let re = -0.5 * q.b1 / q.a1;
+        let im = 0.5 * (-q.disc).sqrt() / q.a1.abs();
+        (ldexp(re, q.k), ldexp(im, q.k))
+    })
 }
 
 /// Roots when some root magnitude reaches ~2^1000: the largest root group is

@@ -52,8 +52,10 @@
 //! discriminant: three distinct roots when it is positive, one when it is
 //! negative. It is first read off the depressed form's `(q/2)² + (p/3)³`
 //! when that is outside its rounding-error bound; otherwise the discriminant
-//! Δ of the (scaled) coefficients decides, and a Δ within its rounding bound
-//! `16ε·Σ|terms of Δ|` of zero is treated as a multiple root: three roots
+//! Δ of the (scaled) coefficients decides, and a Δ computed within its
+//! rounding bound `16ε·Σ|terms of Δ|` of zero is treated as a multiple root
+//! (the computed Δ is within `3ε·Σ|terms|` of the exact one, so the exact Δ
+//! of such a cubic is within about `19ε·Σ|terms|` of zero): three roots
 //! are reported, the close pair being `x_d ± sqrt(−2p(x_d)/p''(x_d))` around
 //! the critical point `x_d` (identical values when that radicand is not
 //! positive, or when `p(x_d)` is zero within rounding). So a double root is
