@@ -212,6 +212,113 @@ fn mean_3_43_knife_edge() {
     assert_eq!(c.count_samples(), 181);
 }
 
+fn decimal(num: i128, places: u32) -> Decimal {
+    Decimal { num, places }
+}
+
+/// A million-value scale. The counting search recursed once per scale value
+/// and overflowed the thread's stack (an abort, not a panic) from about
+/// 8·10⁵ values on the main thread and 2·10⁵ on a spawned one; here on a
+/// 256 KiB stack. n = 2, mean 500000 ± 0.5, SD 1 ± 0.5: the mean is within
+/// 0.5 of 500000 and |x − y| = √2·SD ≤ 2.2, so every sample lies in
+/// 499998..=500002 and the brute force over 499996..=500004 is complete.
+#[test]
+fn million_value_scale_on_a_small_stack() {
+    let run = || {
+        let expect = brute(
+            2,
+            499_996,
+            500_004,
+            &decimal(500_000, 0),
+            &decimal(1, 0),
+            &decimal(5, 1),
+            &decimal(5, 1),
+        );
+        assert_eq!(expect.len(), 3);
+        let c = Closure::new(500_000.0, 1.0, 2, 0, 1_000_000, 0.5, 0.5).unwrap();
+        assert_eq!(c.count_samples(), 3);
+        for method in [CountMethod::Programme, CountMethod::Search] {
+            assert_eq!(c.count_samples_by(method), 3, "{method:?}");
+        }
+        let it = c.iter();
+        let (lo, hi) = it.size_hint();
+        assert!(lo <= 3 && hi.is_none_or(|h| h >= 3), "{:?}", (lo, hi));
+        assert_eq!(it.collect::<Vec<_>>(), expect);
+        assert_eq!(c.summarize().samples, 3);
+    };
+    std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(run)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+/// The parallel driver split the search at every level, one recursion
+/// (through rayon) per level: on a wide scale its workers' stacks
+/// overflowed. n = 12 on 0..200000, mean 100000 ± 0.05, SD 0.6 ± 0.05, on
+/// two threads with 256 KiB stacks. Each value is within
+/// √11·0.65 + 0.05 < 2.2 of 100000, so the brute force over
+/// 99997..=100003 is complete.
+#[cfg(feature = "parallel")]
+#[test]
+fn parallel_driver_on_a_wide_scale() {
+    let expect = brute(
+        12,
+        99_997,
+        100_003,
+        &decimal(100_000, 0),
+        &decimal(6, 1),
+        &decimal(5, 2),
+        &decimal(5, 2),
+    );
+    let c = Closure::new(100_000.0, 0.6, 12, 0, 200_000, 0.05, 0.05).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .stack_size(256 << 10)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        assert_eq!(c.par_count(), expect.len() as u128);
+        assert_eq!(c.par_collect(), expect);
+    });
+    assert_eq!(c.count_samples(), expect.len() as u128);
+}
+
+/// "5.000" and "2.500" with n = 100 on 0..10 have no sample, and the search
+/// walked its whole tree to find that out (minutes). The mean admits only
+/// Σx = 500 (100·[4.9995, 5.0005]); D = n·Σx² − (Σx)² = 100·Σx² − 250000 is
+/// then a multiple of 100, but the SD admits D ∈ 9900·[2.4995², 2.5005²] =
+/// [61850.25…, 61899.75…], which holds none.
+#[test]
+fn no_sample_because_no_spread_fits_the_sum() {
+    let c = Closure::from_reported("5.000", "2.500", 100, 0, 10).unwrap();
+    // The windows the report admits are shown as they are.
+    assert_eq!(c.sum_bounds(), (500, 500));
+    assert_eq!(c.spread_bounds(), (61851, 61899));
+    assert_eq!(c.iter().next(), None);
+    assert_eq!(c.iter().size_hint(), (0, Some(0)));
+    assert_eq!(c.count_samples(), 0);
+    assert_eq!(c.count_samples_by(CountMethod::Search), 0);
+    #[cfg(feature = "parallel")]
+    assert_eq!(c.par_count(), 0);
+}
+
+/// The same through parity: Σy² − Σy = Σy(y − 1) is even, so Σy² ≡ Σy
+/// (mod 2). "5.520" and "2.322" with n = 179 on 0..10: the mean admits only
+/// Σx = 988 (179·[5.5195, 5.5205] = [987.99…, 988.16…]); the SD admits
+/// D ∈ 31862·[2.3215², 2.3225²], i.e. 171716..=171863; 179·Σx² − 988² lies
+/// there only for Σx² = 6413, which is odd while 988 is even. The search
+/// ran for minutes here too.
+#[test]
+fn no_sample_because_of_parity() {
+    let c = Closure::from_reported("5.520", "2.322", 179, 0, 10).unwrap();
+    assert_eq!(c.sum_bounds(), (988, 988));
+    assert_eq!(c.spread_bounds(), (171716, 171863));
+    assert_eq!(c.iter().next(), None);
+    assert_eq!(c.count_samples(), 0);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(10000))]
 

@@ -34,6 +34,50 @@ impl Bounds {
     pub(crate) fn is_empty(&self) -> bool {
         self.s_lo > self.s_hi || self.d_lo > self.d_hi
     }
+
+    /// The sum window trimmed to sums `S` that some integer `Q = Σy²` can
+    /// complete. `D = n·Q − S²` is `−S² mod n`, and `Q ≡ S (mod 2)` (every
+    /// `y² − y` is even), so a `D` window narrower than `2n` may hold no
+    /// `D` a sample with sum `S` can have (a mean and an SD that cannot
+    /// round to the report together). Empty when no sum can. The search's
+    /// continuous bounds cannot see this: inputs with no sample at all
+    /// ("5.000" and "2.500" with n = 100 on 0..10, or "5.520" and "2.322"
+    /// with n = 179) walked the whole tree before finding nothing, for
+    /// minutes.
+    pub(crate) fn without_impossible_sums(self) -> Bounds {
+        let n = self.n as i128;
+        if self.is_empty() || self.d_hi - self.d_lo + 1 >= 2 * n {
+            return self;
+        }
+        let completes = |s: i64| {
+            let s2 = s as i128 * s as i128;
+            // The Q with n·Q − S² in the D window (d_lo ≥ 0): q_lo ..= q_hi.
+            let q_lo = (self.d_lo + s2 + n - 1) / n;
+            let q_hi = (self.d_hi + s2) / n;
+            q_lo < q_hi || (q_lo == q_hi && (q_lo - s as i128) % 2 == 0)
+        };
+        // Whether a sum completes depends on S mod 2n only: 2n consecutive
+        // sums decide all. Wider windows of sums are left as they are.
+        let span = (self.s_hi - self.s_lo).min(2 * self.n - 1);
+        if span > 1 << 22 {
+            return self;
+        }
+        let Some(lo) = (self.s_lo..=self.s_lo + span).find(|&s| completes(s)) else {
+            return Bounds {
+                s_lo: self.s_hi + 1,
+                ..self
+            };
+        };
+        let hi = (self.s_hi - span..=self.s_hi)
+            .rev()
+            .find(|&s| completes(s))
+            .expect("a sum that completes exists, and the pattern repeats every 2n sums");
+        Bounds {
+            s_lo: lo,
+            s_hi: hi,
+            ..self
+        }
+    }
 }
 
 /// Largest `n·(range+1)²` accepted: every sum of squares and `n·Σy²` then fits

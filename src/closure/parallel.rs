@@ -1,9 +1,10 @@
 //! Multi-threaded enumeration (cargo feature `parallel`).
 //!
-//! The search tree is split at every frequency level while a subtree still
-//! has at least three levels (two on scales of at most five values) and
-//! enough items below it; each child becomes a
-//! rayon task, and rayon's work stealing balances the uneven subtrees. Results
+//! The search tree is split at every frequency level with more than one
+//! feasible count while a subtree still has at least three levels (two on
+//! scales of at most five values) and enough items below it, at most
+//! [`MAX_SPLIT_DEPTH`] splits deep; each child becomes a rayon task, and
+//! rayon's work stealing balances the uneven subtrees. Results
 //! are reduced in tree order, so collections come out in the same
 //! lexicographic order as the sequential iterator.
 
@@ -37,7 +38,20 @@ fn children(b: &Bounds, root: &Root) -> Vec<Root> {
     out
 }
 
-fn fold_tree<T, I, F, R>(b: &Bounds, root: Root, identity: &I, fold: &F, reduce: &R) -> T
+/// Nested splits allowed on one path. Each is a frame of recursion (through
+/// rayon) per level split; unbounded, a scale of 10⁵ values would overflow
+/// a worker's stack. 2^24 tasks at two children per split is far more than
+/// balance needs.
+const MAX_SPLIT_DEPTH: u32 = 24;
+
+fn fold_tree<T, I, F, R>(
+    b: &Bounds,
+    mut root: Root,
+    depth: u32,
+    identity: &I,
+    fold: &F,
+    reduce: &R,
+) -> T
 where
     T: Send,
     I: Fn() -> T + Sync,
@@ -48,19 +62,28 @@ where
     // Tasks keep at least three levels below them (two on short scales):
     // shallower tasks cost more in setup than they save in balance.
     let min_levels = if b.r <= 4 { 2 } else { 3 };
-    if b.r >= 1 && leaf - root.level as i64 >= min_levels && root.m >= MIN_SPLIT_ITEMS {
-        children(b, &root)
-            .into_par_iter()
-            .map(|c| fold_tree(b, c, identity, fold, reduce))
-            .reduce(identity, reduce)
-    } else {
-        let mut acc = identity();
-        let mut w = Walker::rooted(*b, root);
-        while let Some(s) = w.next_sample() {
-            fold(&mut acc, s);
+    while b.r >= 1
+        && depth < MAX_SPLIT_DEPTH
+        && leaf - root.level as i64 >= min_levels
+        && root.m >= MIN_SPLIT_ITEMS
+    {
+        let mut kids = children(b, &root);
+        if kids.len() != 1 {
+            return kids
+                .into_par_iter()
+                .map(|c| fold_tree(b, c, depth + 1, identity, fold, reduce))
+                .reduce(identity, reduce);
         }
-        acc
+        // A forced level (one feasible count, as for values far from the
+        // mean on a wide scale) is a step, not a split.
+        root = kids.pop().expect("one child");
     }
+    let mut acc = identity();
+    let mut w = Walker::rooted(*b, root);
+    while let Some(s) = w.next_sample() {
+        fold(&mut acc, s);
+    }
+    acc
 }
 
 fn fold_all<T, I, F, R>(c: &Closure, identity: I, fold: F, reduce: R) -> T
@@ -78,7 +101,7 @@ where
         q: 0,
         prefix: Vec::new(),
     };
-    fold_tree(&b, root, &identity, &fold, &reduce)
+    fold_tree(&b, root, 0, &identity, &fold, &reduce)
 }
 
 impl Closure {

@@ -283,39 +283,75 @@ pub(crate) fn count_dfs(b: &Bounds, budget: u64) -> Option<u128> {
     if b.r == 0 {
         return Some(b.accepts(0, 0) as u128);
     }
-    let mut nodes = 0u64;
-    count_from(b, 0, b.n, 0, 0, &mut nodes, budget)
-}
-
-fn count_from(
-    b: &Bounds,
-    v: i64,
-    m: i64,
-    s: i64,
-    q: i64,
-    nodes: &mut u64,
-    budget: u64,
-) -> Option<u128> {
-    *nodes += 1;
-    if *nodes > budget {
-        return None;
-    }
-    if v == b.r - 1 {
+    let mut steps = 0u64;
+    let leaf = b.r - 1;
+    // Counts the final level (values r − 1 and r) of a node: its candidates
+    // are the node's steps.
+    let leaf_count = |m: i64, s: i64, q: i64, steps: &mut u64| -> Option<u128> {
         let (lo, hi) = leaf_range(b, m, s);
-        *nodes += (hi - lo + 1).max(0) as u64;
-        if *nodes > budget {
+        *steps += 1 + (hi - lo + 1).max(0) as u64;
+        if *steps > budget {
             return None;
         }
-        return Some((lo..=hi).filter(|&f| leaf_ok(b, m, s, q, f)).count() as u128);
+        Some((lo..=hi).filter(|&f| leaf_ok(b, m, s, q, f)).count() as u128)
+    };
+    if leaf == 0 {
+        return leaf_count(b.n, 0, 0, &mut steps);
     }
-    let (lo, hi) = level_range(b, v, m, s);
-    *nodes += (hi - lo + 1).max(0) as u64;
-    let mut total: u128 = 0;
-    for f in (lo..=hi).rev() {
+    // An explicit stack of one frame per level, not recursion: the depth is
+    // the number of scale values, and a scale of 10⁶ values overflowed the
+    // thread's stack (an abort, not a panic).
+    struct Frame {
+        v: i64,
+        m: i64,
+        s: i64,
+        q: i64,
+        /// Next candidate `f_v` (they are tried from high to low).
+        f: i64,
+        lo: i64,
+        total: u128,
+    }
+    let enter = |v: i64, m: i64, s: i64, q: i64, steps: &mut u64| -> Option<Frame> {
+        *steps += 1;
+        if *steps > budget {
+            return None;
+        }
+        let (lo, hi) = level_range(b, v, m, s);
+        *steps += (hi - lo + 1).max(0) as u64;
+        Some(Frame {
+            v,
+            m,
+            s,
+            q,
+            f: hi,
+            lo,
+            total: 0,
+        })
+    };
+    let mut stack = vec![enter(0, b.n, 0, 0, &mut steps)?];
+    loop {
+        let top = stack.last_mut().expect("the root frame is popped last");
+        let (v, m, s, q) = (top.v, top.m, top.s, top.q);
+        let mut f = top.f;
+        while f >= top.lo && !feasible(b, v + 1, m - f, s + f * v, q + f * v * v) {
+            f -= 1;
+        }
+        if f < top.lo {
+            let done = stack.pop().expect("the stack is not empty here");
+            match stack.last_mut() {
+                Some(parent) => parent.total = parent.total.saturating_add(done.total),
+                None => return Some(done.total),
+            }
+            continue;
+        }
+        top.f = f - 1;
         let (m2, s2, q2) = (m - f, s + f * v, q + f * v * v);
-        if feasible(b, v + 1, m2, s2, q2) {
-            total = total.saturating_add(count_from(b, v + 1, m2, s2, q2, nodes, budget)?);
+        if v + 1 == leaf {
+            let c = leaf_count(m2, s2, q2, &mut steps)?;
+            top.total = top.total.saturating_add(c);
+        } else {
+            let child = enter(v + 1, m2, s2, q2, &mut steps)?;
+            stack.push(child);
         }
     }
-    Some(total)
 }
