@@ -285,38 +285,35 @@ fn parallel_driver_on_a_wide_scale() {
     assert_eq!(c.count_samples(), expect.len() as u128);
 }
 
-/// "5.000" and "2.500" with n = 100 on 0..10 have no sample, and the search
-/// walked its whole tree to find that out (minutes). The mean admits only
-/// Σx = 500 (100·[4.9995, 5.0005]); D = n·Σx² − (Σx)² = 100·Σx² − 250000 is
-/// then a multiple of 100, but the SD admits D ∈ 9900·[2.4995², 2.5005²] =
-/// [61850.25…, 61899.75…], which holds none.
+/// Reports with no sample, which the search took minutes to walk before
+/// saying so: the sum of squares no sum admits is invisible to its
+/// continuous bounds. All on 0..10.
+/// - "5.000" and "2.500", n = 100: the mean admits only Σx = 500
+///   (100·[4.9995, 5.0005]); D = n·Σx² − (Σx)² = 100·Σx² − 250000 is then a
+///   multiple of 100, but the SD admits D ∈ 9900·[2.4995², 2.5005²] =
+///   [61850.25…, 61899.75…], which holds none.
+/// - "5.520" and "2.322", n = 179, through parity (Σx² − Σx = Σx(x − 1) is
+///   even): the mean admits only Σx = 988 (179·[5.5195, 5.5205] =
+///   [987.99…, 988.16…]); the SD admits D ∈ 31862·[2.3215², 2.3225²], i.e.
+///   171716..=171863, and 179·Σx² − 988² lies there only for Σx² = 6413,
+///   odd while 988 is even.
 #[test]
-fn no_sample_because_no_spread_fits_the_sum() {
-    let c = Closure::from_reported("5.000", "2.500", 100, 0, 10).unwrap();
-    // The windows the report admits are shown as they are.
-    assert_eq!(c.sum_bounds(), (500, 500));
-    assert_eq!(c.spread_bounds(), (61851, 61899));
-    assert_eq!(c.iter().next(), None);
-    assert_eq!(c.iter().size_hint(), (0, Some(0)));
-    assert_eq!(c.count_samples(), 0);
-    assert_eq!(c.count_samples_by(CountMethod::Search), 0);
-    #[cfg(feature = "parallel")]
-    assert_eq!(c.par_count(), 0);
-}
-
-/// The same through parity: Σy² − Σy = Σy(y − 1) is even, so Σy² ≡ Σy
-/// (mod 2). "5.520" and "2.322" with n = 179 on 0..10: the mean admits only
-/// Σx = 988 (179·[5.5195, 5.5205] = [987.99…, 988.16…]); the SD admits
-/// D ∈ 31862·[2.3215², 2.3225²], i.e. 171716..=171863; 179·Σx² − 988² lies
-/// there only for Σx² = 6413, which is odd while 988 is even. The search
-/// ran for minutes here too.
-#[test]
-fn no_sample_because_of_parity() {
-    let c = Closure::from_reported("5.520", "2.322", 179, 0, 10).unwrap();
-    assert_eq!(c.sum_bounds(), (988, 988));
-    assert_eq!(c.spread_bounds(), (171716, 171863));
-    assert_eq!(c.iter().next(), None);
-    assert_eq!(c.count_samples(), 0);
+fn no_sample_when_no_sum_of_squares_fits() {
+    let cases = [
+        ("5.000", "2.500", 100, (500, 500), (61851, 61899)),
+        ("5.520", "2.322", 179, (988, 988), (171716, 171863)),
+    ];
+    for (mean, sd, n, sums, spreads) in cases {
+        let c = Closure::from_reported(mean, sd, n, 0, 10).unwrap();
+        // The windows the report admits are shown as they are.
+        assert_eq!((c.sum_bounds(), c.spread_bounds()), (sums, spreads));
+        assert_eq!(c.iter().next(), None);
+        assert_eq!(c.iter().size_hint(), (0, Some(0)));
+        assert_eq!(c.count_samples(), 0);
+        assert_eq!(c.count_samples_by(CountMethod::Search), 0);
+        #[cfg(feature = "parallel")]
+        assert_eq!(c.par_count(), 0);
+    }
 }
 
 proptest! {
