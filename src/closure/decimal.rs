@@ -38,7 +38,8 @@ impl Dec {
 }
 
 /// Parse a plain decimal: optional sign, digits with at most one point,
-/// optional exponent (`e`/`E`, as Rust's `{:?}` prints some floats).
+/// optional exponent (`e`/`E`, as Rust's `{:?}` prints some floats), with
+/// surrounding whitespace ignored.
 pub(crate) fn parse_decimal(parameter: &'static str, input: &str) -> Result<Dec, Error> {
     let bad = || Error::MalformedDecimal {
         parameter,
@@ -51,10 +52,7 @@ pub(crate) fn parse_decimal(parameter: &'static str, input: &str) -> Result<Dec,
         _ => (false, s),
     };
     let (mantissa, exp) = match body.find(['e', 'E']) {
-        Some(i) => {
-            let e: i32 = body[i + 1..].parse().map_err(|_| bad())?;
-            (&body[..i], e)
-        }
+        Some(i) => (&body[..i], parse_exponent(&body[i + 1..]).ok_or_else(bad)?),
         None => (body, 0),
     };
     let (int_str, frac_str) = match mantissa.find('.') {
@@ -74,9 +72,9 @@ pub(crate) fn parse_decimal(parameter: &'static str, input: &str) -> Result<Dec,
         .chain(frac_str.bytes())
         .map(|b| b - b'0')
         .collect();
-    let point = int_str.len() as i64 + exp as i64;
+    let point = int_str.len() as i64 + exp;
     // Places as written: fraction digits minus exponent (never negative).
-    let places = (frac_str.len() as i64 - exp as i64).max(0);
+    let places = (frac_str.len() as i64 - exp).max(0);
     let too_precise = || {
         Error::InvalidParameter {
         parameter,
@@ -117,6 +115,24 @@ pub(crate) fn parse_decimal(parameter: &'static str, input: &str) -> Result<Dec,
         scaled: if neg { -scaled } else { scaled },
         places: places as u32,
     })
+}
+
+/// A decimal exponent: optional sign, then digits. Magnitudes beyond 10⁹
+/// saturate there: every nonzero input is then out of range either way (too
+/// large or too precise, each reported as such), and zero stays zero. (An
+/// `i32` parse called `"1e99999999999"` malformed, unlike `"1e2147483647"`.)
+fn parse_exponent(text: &str) -> Option<i64> {
+    let (neg, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Digits only, so the parse fails only on overflow.
+    let magnitude = digits.parse::<i64>().unwrap_or(i64::MAX).min(1_000_000_000);
+    Some(if neg { -magnitude } else { magnitude })
 }
 
 /// An `f64` read as the shortest decimal that round-trips to it.
@@ -219,10 +235,33 @@ mod tests {
             SCALE / 2
         );
         for bad in [
-            "", ".", "abc", "1.2.3", "--1", "1e", "e5", "1,5", "0x10", "NaN", "inf",
+            "", ".", "abc", "1.2.3", "--1", "1e", "e5", "1,5", "0x10", "NaN", "inf", "1e+",
+            "1e--2", "1e2.5",
         ] {
-            assert!(parse_decimal("x", bad).is_err(), "{bad}");
+            assert!(
+                matches!(parse_decimal("x", bad), Err(Error::MalformedDecimal { .. })),
+                "{bad}"
+            );
         }
+        // Huge exponents: out of range (not malformed), or zero.
+        for (big, what) in [
+            ("1e99999999999", "too large"),
+            ("1e2147483647", "too large"),
+            ("1e-99999999999", "decimal places"),
+        ] {
+            match parse_decimal("x", big) {
+                Err(Error::InvalidParameter { reason, .. }) => {
+                    assert!(reason.contains(what), "{big}: {reason}")
+                }
+                other => panic!("{big}: {other:?}"),
+            }
+        }
+        assert_eq!(parse_decimal("x", "0e99999999999").unwrap().scaled, 0);
+        assert_eq!(parse_decimal("x", "1e+2").unwrap().scaled, 100 * SCALE);
+        assert_eq!(
+            parse_decimal("x", " 3.5\n").unwrap().scaled,
+            35 * SCALE / 10
+        );
         assert_eq!(decimal_from_f64("x", 0.005).unwrap().scaled, SCALE / 200);
         assert_eq!(decimal_from_f64("x", 1.2).unwrap().scaled, 12 * SCALE / 10);
     }

@@ -132,7 +132,9 @@ impl Closure {
     /// tolerances are half a unit in the last reported place, as unsum does —
     /// `"3.50"` gives ±0.005, `"3.5"` ±0.05, `"4"` ±0.5. Override them with
     /// [`Closure::with_rounding_errors`] or
-    /// [`Closure::with_rounding_errors_str`].
+    /// [`Closure::with_rounding_errors_str`]. A string is an optional sign,
+    /// digits with at most one point and an optional exponent (`"1.5e-2"`);
+    /// surrounding whitespace is ignored.
     ///
     /// # Errors
     /// As [`Closure::new`], plus [`Error::MalformedDecimal`] for a string that
