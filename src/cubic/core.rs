@@ -153,6 +153,13 @@ impl Raw {
             self.push(x);
         }
     }
+    /// Push every root of `other`.
+    #[inline(always)]
+    fn push_all(&mut self, other: Raw) {
+        for &x in &other.r[..other.n] {
+            self.push(x);
+        }
+    }
     /// The finite roots only (see [`Raw::push_finite`]).
     #[inline(always)]
     fn finite(self) -> Raw {
@@ -399,17 +406,10 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
     }
     if d == 0.0 {
         // x·(a·x² + b·x + c): the zero root is exact.
-        let mut real = quadratic(a, b, c);
-        let pair = if want_pair && real.n == 0 {
-            quad_pair(a, b, c)
-        } else {
-            None
-        };
-        real.push(0.0);
-        return Full {
-            real: real.sorted(),
-            pair,
-        };
+        let mut full = quadratic_full(a, b, c, want_pair);
+        full.real.push(0.0);
+        full.real = full.real.sorted();
+        return full;
     }
     // Fast path: every coefficient in [2^-60, 2^61] (or zero). Then no
     // intermediate below (at most degree 6 in the ratios, ≤ 2^730) can over-
@@ -448,6 +448,19 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
     full
 }
 
+/// The real roots of a·x² + b·x + c ([`quadratic`]) and, on request, its
+/// complex pair when it has no real roots and a ≠ 0 ([`quad_pair`]): what
+/// every path that meets a quadratic factor reports.
+pub(crate) fn quadratic_full(a: f64, b: f64, c: f64, want_pair: bool) -> Full {
+    let real = quadratic(a, b, c);
+    let pair = if want_pair && real.n == 0 && a != 0.0 {
+        quad_pair(a, b, c)
+    } else {
+        None
+    };
+    Full { real, pair }
+}
+
 /// Complex pair `re ± i·im` of a·x² + b·x + c (a ≠ 0) when it has no real
 /// roots.
 ///
@@ -455,7 +468,7 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
 /// leaves out is found here. (Recomputing `im² = c/a − (b/2a)²` with its own
 /// roundings once dropped pairs with `im/|re|` near 2^-26: `im²` came out
 /// ≤ 0 although the exact discriminant was negative.)
-pub(crate) fn quad_pair(a: f64, b: f64, c: f64) -> Option<(f64, f64)> {
+fn quad_pair(a: f64, b: f64, c: f64) -> Option<(f64, f64)> {
     let q = ScaledQuadratic::new(a, b, c);
     (q.disc < 0.0).then(|| {
         let re = -0.5 * q.b1 / q.a1;
@@ -487,25 +500,17 @@ fn huge_roots(a: f64, b: f64, c: f64, d: f64, kb: i32, kc: i32, kd: i32, want: b
             let t = s.polish(ldexp(big, -kb));
             real.push_finite(ldexp(t, kb));
         }
-        let rest = quadratic(b, c, d);
-        for &x in &rest.r[..rest.n] {
-            real.push(x);
-        }
-        if want && rest.n == 0 {
-            pair = quad_pair(b, c, d);
-        }
+        let rest = quadratic_full(b, c, d, want);
+        real.push_all(rest.real);
+        pair = rest.pair;
     } else if kc >= kd {
         // Two roots of magnitude ≈ sqrt(|c/a|) > 2^1000, the roots of
         // a·x² + b·x + c (d shifts them by a relative ~d/(c·x), far below
         // rounding): up to 2^1024 they are representable and kept. The small
         // one is −d/c.
-        let big = quadratic(a, b, c);
-        for &x in &big.r[..big.n] {
-            real.push(x);
-        }
-        if want && big.n == 0 {
-            pair = quad_pair(a, b, c);
-        }
+        let big = quadratic_full(a, b, c, want);
+        real.push_all(big.real);
+        pair = big.pair;
         real.push(-d / c);
     }
     Full {
@@ -570,13 +575,10 @@ fn separated_roots(coef: [f64; 4], want_pair: bool) -> Full {
         match hi - lo {
             1 => real.push_finite(-coef[lo] / coef[hi]),
             2 => {
-                let q = quadratic(coef[hi], coef[hi - 1], coef[lo]);
-                for &x in &q.r[..q.n] {
-                    real.push(x);
-                }
-                if want_pair && q.n == 0 {
-                    pair = quad_pair(coef[hi], coef[hi - 1], coef[lo]);
-                }
+                // At most one group is a quadratic (the degree is three).
+                let q = quadratic_full(coef[hi], coef[hi - 1], coef[lo], want_pair);
+                real.push_all(q.real);
+                pair = q.pair;
             }
             _ => {
                 // Cannot happen for a spread above 2^160; solve directly.

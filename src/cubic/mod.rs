@@ -324,13 +324,7 @@ pub fn solve_cubic_complex<F: CubicFloat>(a: F, b: F, c: F, d: F) -> [Complex<F>
         return [nan; 3];
     }
     let full = if a == 0.0 {
-        let real = core::quadratic(b, c, d);
-        let pair = if real.n == 0 && b != 0.0 {
-            core::quad_pair(b, c, d)
-        } else {
-            None
-        };
-        core::Full { real, pair }
+        core::quadratic_full(b, c, d, true)
     } else {
         core::cubic_full(a, b, c, d, true)
     };
