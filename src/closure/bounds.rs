@@ -35,6 +35,34 @@ impl Bounds {
         self.s_lo > self.s_hi || self.d_lo > self.d_hi
     }
 
+    /// Whether the `D` window is narrower than `2n`: only then can a sum
+    /// admit no `Σy²` ([`Bounds::square_sums`]), so only then is testing
+    /// each sum exactly worth its cost.
+    #[inline]
+    pub(crate) fn spread_has_gaps(&self) -> bool {
+        // 2n consecutive D values give every sum two consecutive Σy².
+        self.d_hi - self.d_lo + 1 < 2 * self.n as i128
+    }
+
+    /// The `Σy²` a sample with sum `s` may have: `n·Σy² − s²` in the `D`
+    /// window, and `Σy² ≡ s (mod 2)` (every `y² − y` is even). Empty when
+    /// `lo > hi`.
+    #[inline]
+    pub(crate) fn square_sums(&self, s: i128) -> (i128, i128) {
+        let n = self.n as i128;
+        let s2 = s * s;
+        // d_lo ≥ 0, so plain division rounds the ceiling's numerator down.
+        let mut lo = (self.d_lo + s2 + n - 1) / n;
+        let mut hi = (self.d_hi + s2) / n;
+        if (lo - s).rem_euclid(2) != 0 {
+            lo += 1;
+        }
+        if (hi - s).rem_euclid(2) != 0 {
+            hi -= 1;
+        }
+        (lo, hi)
+    }
+
     /// The sum window trimmed to sums `S` that some integer `Q = Σy²` can
     /// complete. `D = n·Q − S²` is `−S² mod n`, and `Q ≡ S (mod 2)` (every
     /// `y² − y` is even), so a `D` window narrower than `2n` may hold no
@@ -45,16 +73,12 @@ impl Bounds {
     /// with n = 179) walked the whole tree before finding nothing, for
     /// minutes.
     pub(crate) fn without_impossible_sums(self) -> Bounds {
-        let n = self.n as i128;
-        if self.is_empty() || self.d_hi - self.d_lo + 1 >= 2 * n {
+        if self.is_empty() || !self.spread_has_gaps() {
             return self;
         }
         let completes = |s: i64| {
-            let s2 = s as i128 * s as i128;
-            // The Q with n·Q − S² in the D window (d_lo ≥ 0): q_lo ..= q_hi.
-            let q_lo = (self.d_lo + s2 + n - 1) / n;
-            let q_hi = (self.d_hi + s2) / n;
-            q_lo < q_hi || (q_lo == q_hi && (q_lo - s as i128) % 2 == 0)
+            let (lo, hi) = self.square_sums(s as i128);
+            lo <= hi
         };
         // Whether a sum completes depends on S mod 2n only: 2n consecutive
         // sums decide all. Wider windows of sums are left as they are.

@@ -63,7 +63,7 @@ pub(crate) fn feasible(b: &Bounds, a: i64, m: i64, s: i64, q: i64) -> bool {
     // that whole subtrees fall into (the residues of `D`); a wider one has
     // none, and there the exact test only slowed the search (1.8× at n = 95
     // on 1..7 with ±0.05).
-    if t_hi - t_lo < EXACT_SUMS && b.d_hi - b.d_lo < 2 * b.n as i128 {
+    if t_hi - t_lo < EXACT_SUMS && b.spread_has_gaps() {
         return (t_lo..=t_hi).any(|t| completes(b, a, m, s, q, t));
     }
     let n = b.n as i128;
@@ -96,19 +96,16 @@ const EXACT_SUMS: i64 = 8;
 /// partial sample with sum `s` and sum of squares `q`, can still complete a
 /// sample, by integer bounds: their sum of squares lies between the
 /// balanced split of `t` and the extreme one (as many at `r` as fit, one
-/// between, the rest at `a`), and has the parity of `t` (every `y² − y` is
-/// even), while the total must put `D` in its window. Necessary, not
+/// between, the rest at `a`), and the total must be one the sum allows
+/// ([`Bounds::square_sums`], whose parity the bounds here share: `q ≡ s`
+/// and both splits are `≡ t` mod 2). Necessary, not
 /// sufficient; much tighter than the continuous bounds when the `D` window
 /// is narrow, where those let whole subtrees through that hold no sample
 /// (a first sample took 9 s for n = 195 on 0..10 with SD 3.472).
 fn completes(b: &Bounds, a: i64, m: i64, s: i64, q: i64, t: i64) -> bool {
-    let (n, r) = (b.n as i128, b.r as i128);
+    let r = b.r as i128;
     let (a, m, s, q, t) = (a as i128, m as i128, s as i128, q as i128, t as i128);
-    let total = s + t;
-    let s2 = total * total;
-    // The Σy² that put D = n·Σy² − (Σy)² in its window (d_lo ≥ 0).
-    let mut lo = (b.d_lo + s2 + n - 1) / n;
-    let mut hi = (b.d_hi + s2) / n;
+    let (mut lo, mut hi) = b.square_sums(s + t);
     let (base, over) = (t.div_euclid(m), t.rem_euclid(m));
     lo = lo.max(q + over * (base + 1) * (base + 1) + (m - over) * base * base);
     if r > a {
@@ -120,13 +117,6 @@ fn completes(b: &Bounds, a: i64, m: i64, s: i64, q: i64, t: i64) -> bool {
         hi = hi.min(q + most);
     } else {
         hi = hi.min(q + m * a * a);
-    }
-    // Σy² ≡ Σy (mod 2), for the prefix and the rest alike.
-    if (lo - total).rem_euclid(2) != 0 {
-        lo += 1;
-    }
-    if (hi - total).rem_euclid(2) != 0 {
-        hi -= 1;
     }
     lo <= hi
 }
