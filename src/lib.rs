@@ -20,7 +20,8 @@
 //!   (`apt-get install -y libopenblas-dev`).
 //! - `parallel`: multi-threaded CLOSURE enumeration, and matrix powers
 //!   whose products (n ≥ 96) or stacks are large, on rayon's threads;
-//!   results are identical to one thread's, bit for bit.
+//!   results are identical to one thread's, bit for bit (a NaN entry's sign
+//!   and payload aside).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -603,3 +603,82 @@ fn integer_squares_either_side_of_f64_exactness() {
         }
     }
 }
+
+/// Every entry's bits, with each NaN as `None`: where the docs promise the
+/// same bits on two paths, NaN entries must sit in the same places, but
+/// their sign and payload are left open (module docs, "NaN entries").
+fn bits_but_nan_sign<A: Copy>(p: &Array2<A>, bits: impl Fn(A) -> Option<u64>) -> Vec<Option<u64>> {
+    p.iter().map(|&v| bits(v)).collect()
+}
+
+fn f64_bits(v: f64) -> Option<u64> {
+    (!v.is_nan()).then(|| v.to_bits())
+}
+
+fn f32_bits(v: f32) -> Option<u64> {
+    (!v.is_nan()).then(|| u64::from(v.to_bits()))
+}
+
+/// Allocating, `_into` and stacks (pairs at n = 3, 4) on inputs with NaNs
+/// and infinities: the same bits except NaN signs. The first two matrices
+/// are the review's cases, where the NaN signs do differ between paths.
+#[test]
+fn nan_entries_agree_in_place_across_paths() {
+    let (nan, inf) = (f64::NAN, f64::INFINITY);
+    let mut cases = vec![
+        array![[1.0, nan, 0.0], [1.0, 1.0, 1.0], [1.0, inf, 1.0]],
+        array![[0.0, -inf], [nan, nan]],
+    ];
+    let specials = [0.0, 1.0, -1.0, 0.5, 2.0, nan, inf, -inf];
+    let mut r = lcg(77);
+    for n in 2..=5 {
+        for _ in 0..40 {
+            cases.push(Array2::from_shape_fn((n, n), |_| {
+                specials[r() as usize % specials.len()]
+            }));
+        }
+    }
+    let mut nan_entries = 0;
+    for a in &cases {
+        let n = a.nrows();
+        for k in 1..=8 {
+            let single = matrix_power(a, k).unwrap();
+            nan_entries += single.iter().filter(|v| v.is_nan()).count();
+            let want = bits_but_nan_sign(&single, f64_bits);
+            let mut out = Array2::zeros((n, n));
+            matrix_power_into(a, k, &mut out, &mut PowerWorkspace::new()).unwrap();
+            assert_eq!(
+                bits_but_nan_sign(&out, f64_bits),
+                want,
+                "_into, k = {k}, {a}"
+            );
+            let stack = ndarray::stack![ndarray::Axis(0), a.view(), a.view(), a.view()];
+            for p in matrix_power_stack(&stack, k).unwrap().outer_iter() {
+                assert_eq!(
+                    bits_but_nan_sign(&p.to_owned(), f64_bits),
+                    want,
+                    "stack, k = {k}, {a}"
+                );
+            }
+
+            let a32 = a.mapv(|v| v as f32);
+            let want32 = bits_but_nan_sign(&matrix_power(&a32, k).unwrap(), f32_bits);
+            let mut out32 = Array2::zeros((n, n));
+            matrix_power_into(&a32, k, &mut out32, &mut PowerWorkspace::new()).unwrap();
+            assert_eq!(
+                bits_but_nan_sign(&out32, f32_bits),
+                want32,
+                "f32 _into, k = {k}"
+            );
+            let stack32 = ndarray::stack![ndarray::Axis(0), a32.view(), a32.view()];
+            for p in matrix_power_stack(&stack32, k).unwrap().outer_iter() {
+                assert_eq!(
+                    bits_but_nan_sign(&p.to_owned(), f32_bits),
+                    want32,
+                    "f32 stack, k = {k}"
+                );
+            }
+        }
+    }
+    assert!(nan_entries > 1000, "the cases make NaNs ({nan_entries})");
+}

@@ -67,6 +67,15 @@
 //!   (`RAYON_NUM_THREADS=1`, or `ThreadPool::install`) turns this off.
 //!   rayon's scheduling may allocate, so `_into`'s no-allocation promise
 //!   holds only on one thread.
+//! - **NaN entries.** Wherever these docs say two results are identical
+//!   bit for bit (threads, stacks against single matrices, `_into` against
+//!   the allocating call), that holds for every entry that is not a NaN;
+//!   NaN entries are NaN in the same places, but their sign and payload are
+//!   unspecified. The paths perform the same operations in the same order,
+//!   up to the order of the operands of an add or multiply, and IEEE 754
+//!   does not fix which NaN such an operation returns when it meets one (x86
+//!   keeps the first operand's, so `0·∞` beside an input NaN can come out
+//!   with either sign).
 //!
 //! ## Overflow contract for primitive integers
 //! The result, when `Ok`, is exactly `A^k`. `Err(Error::Overflow)` is
@@ -1105,7 +1114,8 @@ pub fn matrix_power_stack<A: PowerScalar>(a: &ArrayRef3<A>, k: u64) -> Result<Ar
 /// or `f64` matrices of size 3 or 4, the register kernel powers two
 /// matrices at a time (they share the exponent, so one schedule serves
 /// both, and each fills the other's pipeline gaps): the results are those
-/// of [`matrix_power`] bit for bit, 1.1–1.3× sooner at `k = 10` and up to
+/// of [`matrix_power`] bit for bit (NaN signs aside: see the
+/// [module docs](crate::power)), 1.1–1.3× sooner at `k = 10` and up to
 /// 1.8× at `k = 1000` (features.md). Every other matrix takes the path
 /// [`matrix_power_into`] would give it.
 ///

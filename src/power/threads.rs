@@ -256,6 +256,82 @@ mod tests {
         });
     }
 
+    /// With NaNs and infinities in the input, split products and stacks
+    /// keep every non-NaN entry's bits and every NaN's place; only a NaN's
+    /// sign may differ (module docs, "NaN entries"): a product's row panels
+    /// change the tile heights, whose kernels order an add's operands
+    /// differently, and a stack's chunks change which matrices are paired.
+    #[test]
+    fn nan_entries_keep_their_places_on_threads() {
+        fn places<A: Copy>(p: &[A], bits: impl Fn(A) -> Option<u64>) -> Vec<Option<u64>> {
+            p.iter().map(|&v| bits(v)).collect()
+        }
+        let f64_bits = |v: f64| (!v.is_nan()).then(|| v.to_bits());
+        let special = |i: usize, j: usize| match (i * 31 + j * 17) % 23 {
+            0 => Some(f64::NAN),
+            1 => Some(f64::INFINITY),
+            2 => Some(0.0),
+            _ => None,
+        };
+        // A few NaNs and infinities, so that `A²` (the split product) has
+        // NaN rows and columns and finite entries elsewhere; `0·∞` and
+        // `∞ − ∞` meet input NaNs in the same sums.
+        let n = 128;
+        let mut a = Array2::from_shape_fn((n, n), |(i, j)| entry(i, j, 6));
+        for (i, j, v) in [
+            (3, 5, f64::NAN),
+            (70, 90, f64::NAN),
+            (10, 10, f64::INFINITY),
+            (50, 127, f64::NEG_INFINITY),
+            (127, 3, f64::INFINITY),
+            (5, 70, 0.0),
+        ] {
+            a[[i, j]] = v;
+        }
+        let square = matrix_power(&a, 2).unwrap();
+        assert!(square.iter().any(|v| v.is_nan()) && square.iter().any(|v| !v.is_nan()));
+        same_on_threads("f64 with NaNs", true, || {
+            places(matrix_power(&a, 2).unwrap().as_slice().unwrap(), f64_bits)
+        });
+        // The review's case: 128 scattered NaNs, infinities and zeros, k = 7.
+        // Every entry ends NaN, with signs that differ between one and two
+        // threads.
+        let mut s = 1u64;
+        let mut r = move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut scattered = Array2::from_shape_fn((n, n), |_| r() - 0.5);
+        for t in 0..n {
+            let (i, j) = ((r() * n as f64) as usize, (r() * n as f64) as usize);
+            scattered[[i, j]] = [f64::NAN, f64::INFINITY, 0.0][t % 3];
+        }
+        same_on_threads("f64 with scattered NaNs", true, || {
+            places(
+                matrix_power(&scattered, 7).unwrap().as_slice().unwrap(),
+                f64_bits,
+            )
+        });
+        let a32 = a.mapv(|v| v as f32);
+        same_on_threads("f32 with NaNs", true, || {
+            places(
+                matrix_power(&a32, 2).unwrap().as_slice().unwrap(),
+                |v: f32| (!v.is_nan()).then(|| u64::from(v.to_bits())),
+            )
+        });
+        let stack = Array3::from_shape_fn((3001, 3, 3), |(m, i, j)| {
+            special(m + i, j).unwrap_or(entry(i + 3 * m, j, 7))
+        });
+        let p = crate::matrix_power_stack(&stack, 10).unwrap();
+        assert!(p.iter().any(|v| v.is_nan()) && p.iter().any(|v| !v.is_nan()));
+        same_on_threads("stack with NaNs", true, || {
+            let p = crate::matrix_power_stack(&stack, 10).unwrap();
+            places(p.as_slice().unwrap(), f64_bits)
+        });
+    }
+
     /// A split stack gives every matrix its one-thread result (contiguous
     /// pairs, a strided output view, a general size); on error it reports
     /// the error and the product count of the first matrix that failed.
