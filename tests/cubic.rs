@@ -461,7 +461,15 @@ fn error_in_kappa_eps(a: f64, b: f64, c: f64, d: f64, roots: &[f64], eps: f64) -
 /// Small integer times a power of two: exact discriminants, varied scales.
 fn dyadic(bits: u32, emin: i32, emax: i32) -> impl Strategy<Value = f64> {
     let m = 1i64 << bits;
-    (-m..=m, emin..=emax).prop_map(|(m, e)| m as f64 * 2f64.powi(e))
+    (-m..=m, emin..=emax).prop_map(|(m, e)| {
+        // Two exact steps below 2^-900: `powi` alone flushes 2^e to zero
+        // under 2^-1022.
+        if e < -900 {
+            m as f64 * 2f64.powi(e + 100) * 2f64.powi(-100)
+        } else {
+            m as f64 * 2f64.powi(e)
+        }
+    })
 }
 
 fn nonzero_dyadic(bits: u32, emin: i32, emax: i32) -> impl Strategy<Value = f64> {
@@ -790,6 +798,25 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(config(6000))]
+
+    /// The whole f64 range, roots past 2^1000 included: a leading
+    /// coefficient down to the smallest subnormal against the others up to
+    /// 2^1023 (`random_coefficients_extreme_scales` stops at 2^±900, where
+    /// no root group reaches 2^1000).
+    #[test]
+    fn random_coefficients_full_range(
+        a in nonzero_dyadic(20, -1074, -800),
+        b in dyadic(20, -200, 1003),
+        c in dyadic(20, -200, 1003),
+        d in dyadic(20, -1074, 1003),
+    ) {
+        let r = solve_cubic(a, b, c, d);
+        check_cubic(a, b, c, d, &r, f64::EPSILON).map_err(TestCaseError::fail)?;
+    }
+}
+
 // ---------------------------------------------------------------- references
 
 /// Real roots by bisection on sign changes of plain f64 Horner, splitting at
@@ -966,6 +993,19 @@ fn regression_y0_zero_gives_exact_zero() {
     for &x0 in &[1e-300, 1.0, 1e300] {
         assert_eq!(&cubic_y_root(x0, 0.0)[..], &[0.0]);
     }
+    // The linear cases (x0 = 0, or a degree-1 cubic) once gave −0.0 for
+    // y0 = ±0 (−c/b with c = +0); found by an independent review.
+    let positive_zero = |r: &[f64]| r.len() == 1 && r[0].to_bits() == 0;
+    for y0 in [0.0, -0.0] {
+        assert!(positive_zero(&cubic_y_root(0.0, y0)), "y0 = {y0:?}");
+        assert!(positive_zero(&cubic_y_root(-0.0, y0)), "y0 = {y0:?}");
+        let r32 = cubic_y_root(0.0f32, y0 as f32);
+        assert!(r32.len() == 1 && r32[0].to_bits() == 0, "f32, y0 = {y0:?}");
+        assert_eq!(cubic_y_root_principal(0.0, y0).to_bits(), 0);
+    }
+    for (c, d) in [(1.0, 0.0), (-1.0, 0.0), (1.0, -0.0), (-2.5, -0.0)] {
+        assert!(positive_zero(&solve_cubic(0.0, 0.0, c, d)), "{c}x + {d:?}");
+    }
 }
 
 /// The `roots` crate returned a0/2 instead of cbrt(a0/2) at an exact double
@@ -1026,6 +1066,43 @@ fn regression_near_real_pair_was_dropped() {
     let z = solve_cubic_complex(5.0, -14.25, d, 1e-300);
     check_quadratic_pair(5.0, -14.25, d, &z).unwrap();
     assert_eq!(z[0].re, solve_cubic(5.0, -14.25, d, 1e-300)[0]);
+}
+
+/// Roots beyond ~2^1000 next to a tiny leading coefficient (found by an
+/// independent review). The top root group was solved as −b/a alone and
+/// the next root from b·x² + c·x + d with a·x³ dropped, which is valid only
+/// far below the top root: a root 2^-25 below it came back 5·10^7 κε off;
+/// where |b|² ~ |a·c| the top group is a complex pair, and three "real"
+/// roots came back; and a root just beyond f64::MAX came back as −MAX.
+#[test]
+fn regression_roots_beyond_two_to_the_thousand() {
+    let tiny = f64::MIN_POSITIVE;
+    let cases = [
+        (tiny, 1.0, -1e300, 1.0),
+        (tiny, -3.0, 2f64.powi(1022), 1.0),
+        (tiny, -3.0, f64::MAX, 1.0),
+        (f64::from_bits(1), 2f64.powi(-60), -(2f64.powi(934)), 1.0),
+        (f64::from_bits(0x70), 1.0, f64::MAX, 1.0),
+    ];
+    for (a, b, c, d) in cases {
+        check_cubic(a, b, c, d, &solve_cubic(a, b, c, d), f64::EPSILON).unwrap();
+    }
+    // The top group of 2^-1022·x³ − 3x² + MAX·x + 1 is the pair of
+    // 2^-1022·x² − 3x + MAX (Δ = 9 − 16(1 − 2^-53) < 0): the constant term
+    // moves it by a relative 2^-2000. (`check_quadratic_pair`'s κ overflows
+    // at this scale; the pair is well conditioned, so 4ε relative.)
+    let z = solve_cubic_complex(tiny, -3.0, f64::MAX, 1.0);
+    let (re, im) = exact_quadratic_pair(tiny, -3.0, f64::MAX).unwrap();
+    assert_eq!(
+        z[0],
+        Complex::new(solve_cubic(tiny, -3.0, f64::MAX, 1.0)[0], 0.0)
+    );
+    assert_eq!(z[1], z[2].conj(), "{z:?}");
+    let want = Complex::new(re, im);
+    assert!(
+        (z[2] - want).norm() <= 4.0 * f64::EPSILON * want.norm(),
+        "{z:?} against {want}"
+    );
 }
 
 /// x0·y³ + 1.5·y − y0 with a complex pair 214.4925 ± 1.07e-5·i (an O(√ε)

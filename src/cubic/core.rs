@@ -10,7 +10,7 @@
 //!    only (exact): the leading coefficient into [1, 2) and the variable
 //!    `x = 2^k·t` so that the largest root is O(1); roots so widely spread
 //!    that a scaled coefficient would leave the normal range are solved per
-//!    Newton-polygon group instead, and roots beyond ~2^1000 separately.
+//!    Newton-polygon group instead.
 //! 2. Root count: the depressed discriminant (q/2)² + (p/3)³ when it is
 //!    outside its rounding-error bound; otherwise the discriminant of the
 //!    original coefficients with its bound, a value inside which is a
@@ -326,7 +326,8 @@ pub(crate) fn quadratic(a: f64, b: f64, c: f64) -> Raw {
         if b == 0.0 {
             return Raw::NONE;
         }
-        return Raw::one(-c / b);
+        // `+ 0.0`: a zero root is +0.0, not the −0.0 of −(+0)/b.
+        return Raw::one(-c / b + 0.0);
     }
     if c == 0.0 {
         let mut r = Raw::one(0.0);
@@ -422,9 +423,6 @@ pub(crate) fn cubic_full(a: f64, b: f64, c: f64, d: f64, want_pair: bool) -> Ful
     let kc = ceil_div(exponent(c) - ea, 2);
     let kd = ceil_div(exponent(d) - ea, 3);
     let k = kb.max(kc).max(kd);
-    if k > 1000 {
-        return huge_roots(a, b, c, d, kb, kc, kd, want_pair);
-    }
     // Roots so widely spread that, with the largest scaled to O(1), a
     // coefficient that still matters for the smallest would leave the normal
     // range: solve each magnitude group in its own scale instead.
@@ -475,48 +473,6 @@ fn quad_pair(a: f64, b: f64, c: f64) -> Option<(f64, f64)> {
         let im = 0.5 * (-q.disc).sqrt() / q.a1.abs();
         (ldexp(re, q.k), ldexp(im, q.k))
     })
-}
-
-/// Roots when some root magnitude reaches ~2^1000: the largest root group is
-/// solved from the leading terms, the rest from the truncated polynomial.
-#[cold]
-#[allow(clippy::too_many_arguments)]
-fn huge_roots(a: f64, b: f64, c: f64, d: f64, kb: i32, kc: i32, kd: i32, want: bool) -> Full {
-    let mut real = Raw::NONE;
-    let mut pair = None;
-    if kb >= kc && kb >= kd {
-        // One huge root ≈ −b/a (+ −c/b correction); the other two are the
-        // roots of b·x² + c·x + d, where a·x³ is negligible.
-        let big = ldexp(-(ldexp(b, -kb) / a), kb);
-        if big.is_finite() {
-            // Polish on the scaled polynomial around the big root.
-            let ea = exponent(a);
-            let s = Scaled {
-                a: ldexp(a, -ea),
-                b: ldexp(b, -ea - kb),
-                c: ldexp(c, -ea - 2 * kb),
-                d: ldexp(d, -ea - 3 * kb),
-            };
-            let t = s.polish(ldexp(big, -kb));
-            real.push_finite(ldexp(t, kb));
-        }
-        let rest = quadratic_full(b, c, d, want);
-        real.push_all(rest.real);
-        pair = rest.pair;
-    } else if kc >= kd {
-        // Two roots of magnitude ≈ sqrt(|c/a|) > 2^1000, the roots of
-        // a·x² + b·x + c (d shifts them by a relative ~d/(c·x), far below
-        // rounding): up to 2^1024 they are representable and kept. The small
-        // one is −d/c.
-        let big = quadratic_full(a, b, c, want);
-        real.push_all(big.real);
-        pair = big.pair;
-        real.push(-d / c);
-    }
-    Full {
-        real: real.sorted(),
-        pair,
-    }
 }
 
 /// Roots of a cubic whose roots fall into magnitude groups more than 2^80
