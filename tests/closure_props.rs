@@ -285,6 +285,79 @@ fn parallel_driver_on_a_wide_scale() {
     assert_eq!(c.count_samples(), expect.len() as u128);
 }
 
+/// Samples at one end of a wide scale (found by an independent review):
+/// the search went up one level per scale value before every sample at the
+/// low end, and the programme kept a pass per value that no sample can use
+/// (313 samples took 26 s on 0..10⁶; the mirror image, at the top, 0.3 s).
+/// n = 5, mean 10 ± 0.5, SD 3 ± 0.5: every value lies within
+/// SD·(n − 1)/√n ≤ 3.5·4/√5 < 6.3 of a mean in [9.5, 10.5], so the brute
+/// force over 0..=20 is complete; mirrored (y → 10⁶ − y), the samples are
+/// the mirror images.
+#[test]
+fn samples_at_either_end_of_a_wide_scale() {
+    let (tol, sd) = (decimal(5, 1), decimal(3, 0));
+    let low = brute(5, 0, 20, &decimal(10, 0), &sd, &tol, &tol);
+    assert!(low.len() > 100, "{}", low.len());
+    let top = 1_000_000;
+    let mut high: Vec<Vec<i32>> = low
+        .iter()
+        .map(|x| x.iter().rev().map(|&y| top - y).collect())
+        .collect();
+    high.sort();
+    for (mean, expect) in [(10.0, &low), (999_990.0, &high)] {
+        let c = Closure::new(mean, 3.0, 5, 0, top, 0.5, 0.5).unwrap();
+        let k = expect.len() as u128;
+        assert_eq!(c.iter().collect::<Vec<_>>(), *expect, "mean {mean}");
+        assert_eq!(c.count_samples(), k);
+        for method in [CountMethod::Programme, CountMethod::Search] {
+            assert_eq!(c.count_samples_by(method), k, "{method:?}");
+        }
+        let (lo, hi) = c.iter().size_hint();
+        assert!(lo as u128 <= k && hi.is_none_or(|h| h as u128 >= k));
+        #[cfg(feature = "parallel")]
+        assert_eq!(c.par_collect(), *expect);
+    }
+}
+
+/// The last item of a sample is tried directly, not one level per value
+/// (found by an independent review: n = 2 took 22 s for 20 001 samples).
+/// Mean 20000 ± 0 makes every pair sum to 40000; its SD, |x − y|/√2 ≤
+/// 40000/√2, is always within 20000 ± 20000. So the samples are exactly
+/// (y, 40000 − y) for y = 0..=20000.
+#[test]
+fn pairs_across_a_wide_scale() {
+    let expect: Vec<Vec<i32>> = (0..=20_000).map(|y| vec![y, 40_000 - y]).collect();
+    let c = Closure::new(20_000.0, 20_000.0, 2, 0, 40_000, 0.0, 20_000.0).unwrap();
+    assert_eq!(c.iter().collect::<Vec<_>>(), expect);
+    assert_eq!(c.count_samples(), 20_001);
+    for method in [CountMethod::Programme, CountMethod::Search] {
+        assert_eq!(c.count_samples_by(method), 20_001, "{method:?}");
+    }
+    // Mean 20000 ± 1: the sums 39998..=40002 (both ends included), so the
+    // last item has up to five values.
+    let c = Closure::new(20_000.0, 20_000.0, 2, 0, 40_000, 1.0, 20_000.0).unwrap();
+    let mut expect: Vec<Vec<i32>> = (39_998..=40_002)
+        .flat_map(|t: i32| ((t - 40_000).max(0)..=t / 2).map(move |y| vec![y, t - y]))
+        .collect();
+    expect.sort();
+    assert_eq!(c.iter().collect::<Vec<_>>(), expect);
+    assert_eq!(c.count_samples(), expect.len() as u128);
+    assert_eq!(
+        c.count_samples_by(CountMethod::Search),
+        expect.len() as u128
+    );
+}
+
+/// A plan whose size overflows `u128` on a wide scale with a large SD:
+/// its cost and memory saturate (an unchecked product panicked in
+/// `size_hint` with overflow checks on, and wrapped without them).
+#[test]
+fn size_hint_on_a_wide_scale_with_a_large_sd() {
+    let c = Closure::new(500_000.0, 300_000.0, 10_000, 0, 1_000_000, 0.5, 0.5).unwrap();
+    let (lo, hi) = c.iter().size_hint();
+    assert!(hi.is_none_or(|h| h >= lo));
+}
+
 /// Reports with no sample, which the search took minutes to walk before
 /// saying so: the sum of squares no sum admits is invisible to its
 /// continuous bounds. All on 0..10.

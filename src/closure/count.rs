@@ -65,13 +65,16 @@ pub(crate) struct Plan {
 impl Plan {
     /// Number of cell updates the programme performs (an upper estimate).
     pub(crate) fn cost(&self) -> u128 {
-        let cells = (self.d2max as u128 + 1) * self.width as u128;
+        // Saturating: on wide scales the factors reach 2^125 together.
+        let cells = (self.d2max as u128 + 1).saturating_mul(self.width as u128);
         let layers = if self.layered {
             self.n.min(self.d2max) as u128
         } else {
             1
         };
-        cells * self.devs.len() as u128 * layers
+        cells
+            .saturating_mul(self.devs.len() as u128)
+            .saturating_mul(layers)
     }
 
     /// Bytes of memory the programme needs: only each row's band of
@@ -81,22 +84,29 @@ impl Plan {
         // the whole rectangle is estimate enough, and summing the bands
         // would take long.
         let cells: u128 = if self.d2max >= 1 << 27 {
-            (self.d2max as u128 + 1) * self.width as u128
+            (self.d2max as u128 + 1).saturating_mul(self.width as u128)
         } else {
-            (0..=self.d2max)
-                .map(|d2| {
-                    let (lo, hi) = row_cols(self, d2);
-                    (hi - lo) as u128
-                })
-                .sum()
+            band_cells(self)
         };
         let arrays = if self.layered {
             self.devs.len() as u128
         } else {
             1
         };
-        cells * arrays * if self.wide { 16 } else { 8 }
+        cells
+            .saturating_mul(arrays)
+            .saturating_mul(if self.wide { 16 } else { 8 })
     }
+}
+
+/// Cells in all rows' bands ([`row_cols`]): one array's length.
+fn band_cells(p: &Plan) -> u128 {
+    (0..=p.d2max)
+        .map(|d2| {
+            let (lo, hi) = row_cols(p, d2);
+            (hi - lo) as u128
+        })
+        .sum()
 }
 
 /// Where each row's band of columns ([`row_cols`]) lives in one flat array:
@@ -111,10 +121,13 @@ struct Rows {
 }
 
 impl Rows {
-    fn new(p: &Plan) -> Rows {
-        let rows = p.d2max as usize + 1;
-        let mut start = Vec::with_capacity(rows + 1);
-        let mut lo = Vec::with_capacity(rows);
+    /// `None` if its index does not fit in memory.
+    fn new(p: &Plan) -> Option<Rows> {
+        let rows = usize::try_from(p.d2max).ok()?.checked_add(1)?;
+        let mut start = Vec::new();
+        start.try_reserve_exact(rows + 1).ok()?;
+        let mut lo = Vec::new();
+        lo.try_reserve_exact(rows).ok()?;
         let mut at = 0;
         for d2 in 0..rows {
             let (l, h) = row_cols(p, d2 as i64);
@@ -123,7 +136,7 @@ impl Rows {
             at += h - l;
         }
         start.push(at);
-        Rows { start, lo }
+        Some(Rows { start, lo })
     }
     fn cells(&self) -> usize {
         self.start[self.start.len() - 1]
@@ -190,7 +203,13 @@ pub(crate) fn plan(b: &Bounds) -> Option<Plan> {
     let h1 = b.s_hi - n * c;
     let c1lo = (-d2max).max(l1 - d2max);
     let c1hi = d2max.min(h1 + d2max);
-    let devs = (0..=r).filter(|&y| y != c).map(|y| y - c).collect();
+    // A deviation e with e² > d2max never fits the d2 budget: leaving it
+    // out saves a pass (and, layered, an array) per scale value that no
+    // sample can use. On 0..10⁶ with SD 3 that was all but a few of 10⁶.
+    let devs = (0..=r)
+        .map(|y| y - c)
+        .filter(|&e| e != 0 && i128::from(e) * i128::from(e) <= i128::from(d2max))
+        .collect();
     Some(Plan {
         n,
         devs,
@@ -211,16 +230,26 @@ pub(crate) fn plan(b: &Bounds) -> Option<Plan> {
     })
 }
 
-/// Runs a plan.
-pub(crate) fn run(p: &Plan) -> u128 {
+/// Runs a plan; `None` if its arrays cannot be allocated. (Callers cap
+/// [`Plan::memory`] first or fall back to the search: an explicitly chosen
+/// programme of 10¹⁸ bytes for n = 2 on 0..40 000 aborted the process.)
+pub(crate) fn run(p: &Plan) -> Option<u128> {
     if p.width == 0 {
-        return 0;
+        return Some(0);
     }
     if p.wide {
         run_typed::<u128>(p)
     } else {
         run_typed::<u64>(p)
     }
+}
+
+/// `len` zeros, or `None` if the allocation fails.
+fn zeros<T: Cell>(len: usize) -> Option<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).ok()?;
+    v.resize(len, T::default());
+    Some(v)
 }
 
 /// Column range of row `d2` that can hold counts: `|d1| ≤ d2`, and `d1` can
@@ -281,8 +310,13 @@ fn add_shifted<T: Cell>(
     }
 }
 
-fn run_typed<T: Cell>(p: &Plan) -> u128 {
-    let rows = Rows::new(p);
+fn run_typed<T: Cell>(p: &Plan) -> Option<u128> {
+    // The largest allocation first, so that a programme too large for
+    // memory fails at once; building the row index first had filled
+    // 13 GB of it, for 34 s, before the cells' allocation failed.
+    let first = zeros::<T>(usize::try_from(band_cells(p)).ok()?)?;
+    let rows = Rows::new(p)?;
+    debug_assert_eq!(rows.cells(), first.len());
     let nrows = p.d2max as usize + 1;
     let zero_col = (0 - p.c1lo) as usize;
     let origin = |a: &mut [T]| {
@@ -291,7 +325,7 @@ fn run_typed<T: Cell>(p: &Plan) -> u128 {
     };
     if !p.layered {
         // Unbounded knapsack: rows ascending, so a row may reuse value e.
-        let mut a = vec![T::default(); rows.cells()];
+        let mut a = first;
         origin(&mut a);
         for &e in &p.devs {
             let e2 = (e * e) as usize;
@@ -303,7 +337,7 @@ fn run_typed<T: Cell>(p: &Plan) -> u128 {
                 add_shifted((dst, cols.0), (src, rows.lo[d2 - e2]), e, cols);
             }
         }
-        return final_sum(p, &rows, &a);
+        return Some(final_sum(p, &rows, &a));
     }
     // Layered by k (items differing from c), k ≤ n: on entry to layer k,
     // a[i] counts multisets of exactly k − 1 items drawn from the first i+1
@@ -312,7 +346,9 @@ fn run_typed<T: Cell>(p: &Plan) -> u128 {
     // array, so rows are rewritten from the top down (the rows read are
     // still layer k − 1): one array per deviation, not two.
     let nv = p.devs.len();
-    let mut a: Vec<Vec<T>> = (0..nv).map(|_| vec![T::default(); rows.cells()]).collect();
+    let mut a: Vec<Vec<T>> = std::iter::once(Some(first))
+        .chain((1..nv).map(|_| zeros::<T>(rows.cells())))
+        .collect::<Option<_>>()?;
     for ai in &mut a {
         origin(ai);
     }
@@ -352,7 +388,7 @@ fn run_typed<T: Cell>(p: &Plan) -> u128 {
         }
         total = total.saturating_add(final_sum(p, &rows, &a[nv - 1]));
     }
-    total
+    Some(total)
 }
 
 fn isqrt(x: u128) -> u128 {
@@ -387,6 +423,9 @@ mod tests {
         let rectangle = (p.d2max as u128 + 1) * p.width as u128 * arrays * cell;
         assert!(rectangle > 1 << 30, "{rectangle}");
         assert!(p.memory() <= 1 << 30, "{}", p.memory());
-        assert_eq!(p.memory(), Rows::new(&p).cells() as u128 * arrays * cell);
+        assert_eq!(
+            p.memory(),
+            Rows::new(&p).unwrap().cells() as u128 * arrays * cell
+        );
     }
 }

@@ -444,7 +444,9 @@ impl Closure {
         }
         // The programme, unless it would need more than ~1 GiB.
         if plan.memory() <= 1 << 30 {
-            return count::run(&plan);
+            if let Some(c) = count::run(&plan) {
+                return c;
+            }
         }
         search::count_dfs(b, u64::MAX).unwrap_or(u128::MAX)
     }
@@ -464,8 +466,8 @@ impl Closure {
         match method {
             CountMethod::Auto => self.count_samples(),
             CountMethod::Search => search::count_dfs(b, u64::MAX).unwrap_or(u128::MAX),
-            CountMethod::Programme => match count::plan(b) {
-                Some(p) => count::run(&p),
+            CountMethod::Programme => match count::plan(b).and_then(|p| count::run(&p)) {
+                Some(c) => c,
                 None => search::count_dfs(b, u64::MAX).unwrap_or(u128::MAX),
             },
         }
@@ -528,8 +530,10 @@ pub enum CountMethod {
     /// What [`Closure::count_samples`] does: a short budgeted search, then
     /// the dynamic programme.
     Auto,
-    /// The dynamic programme over deviations from an integer near the mean
-    /// (a one-value scale, which has no deviations, falls back to the search).
+    /// The dynamic programme over deviations from an integer near the mean,
+    /// whatever memory it needs (a one-value scale, which has no
+    /// deviations, and a programme whose arrays cannot be allocated fall
+    /// back to the search).
     Programme,
     /// The pruned depth-first search, counting leaves without building samples.
     Search,
@@ -606,7 +610,7 @@ fn count_if_cheap(b: &Bounds) -> Option<u128> {
         return Some(0);
     }
     match count::plan(b) {
-        Some(p) if p.cost() <= 1 << 22 => Some(count::run(&p)),
+        Some(p) if p.cost() <= 1 << 22 => count::run(&p),
         _ => search::count_dfs(b, 1 << 18),
     }
 }
