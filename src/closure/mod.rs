@@ -134,7 +134,10 @@ impl Closure {
     /// [`Closure::with_rounding_errors`] or
     /// [`Closure::with_rounding_errors_str`]. A string is an optional sign,
     /// digits with at most one point and an optional exponent (`"1.5e-2"`);
-    /// surrounding whitespace is ignored.
+    /// surrounding whitespace is ignored. An exponent moves the point but
+    /// the last reported place is never taken above the units: `"1.2e3"` is
+    /// read as 1200 ± 0.5, like `"1200"`; pass wider tolerances yourself if
+    /// the report meant 1200 ± 50.
     ///
     /// # Errors
     /// As [`Closure::new`], plus [`Error::MalformedDecimal`] for a string that
